@@ -1,0 +1,55 @@
+//! Output objects of Get-* and New-*: the desired state's objects as property bags, certificates as certificate values.
+
+use mailsec_state::cert::CertRef;
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::value::{Object, Value};
+
+/// Turn a JSON property value into a shell value; certificate references become certificate values.
+pub fn from_json(v: &Json) -> Value {
+    match v {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .unwrap_or_else(|| Value::Double(n.as_f64().unwrap_or_default())),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(a) => Value::Array(a.iter().map(from_json).collect()),
+        Json::Object(m) if m.contains_key("file") && m.contains_key("format") => {
+            match serde_json::from_value::<CertRef>(v.clone()).ok().and_then(|r| r.resolve().ok()) {
+                Some(c) => Value::Cert(c),
+                None => Value::String(m.get("file").and_then(Json::as_str).unwrap_or_default().to_string()),
+            }
+        }
+        Json::Object(m) => Value::Hashtable(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+    }
+}
+
+/// An output object from a model object's serde form, plus extra properties.
+pub fn object_of<T: Serialize>(
+    type_name: &str,
+    obj: &T,
+    extra: Vec<(String, Value)>,
+    default_columns: Vec<&'static str>,
+) -> Value {
+    let mut props: Vec<(String, Value)> = match serde_json::to_value(obj) {
+        Ok(Json::Object(m)) => m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect(),
+        _ => Vec::new(),
+    };
+    props.extend(extra);
+    Value::Object(Object {
+        type_name: type_name.to_string(),
+        props,
+        default_columns,
+    })
+}
+
+/// Where a Get-* object comes from: the desired state, or only a backend (then it is read-only).
+pub fn source(managed: bool) -> (String, Value) {
+    (
+        "ManagedBy".to_string(),
+        Value::String(if managed { "mailsec" } else { "backend only (read-only)" }.to_string()),
+    )
+}

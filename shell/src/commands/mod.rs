@@ -1,0 +1,8 @@
+//! The reconcile and housekeeping commands of the `mailsec` binary (one per file).
+
+pub mod apply;
+pub mod help;
+pub mod plan;
+pub mod schema;
+pub mod seed;
+pub mod unlock;

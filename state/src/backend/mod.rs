@@ -1,0 +1,146 @@
+//! Backends: where plan reads the live state and apply writes it. The embedded ones keep plain files beside the state file.
+
+mod embedded_directory;
+mod embedded_gateway;
+pub mod ldif;
+mod seed;
+
+pub use embedded_directory::{DirectoryDoc, EmbeddedDirectory};
+pub use embedded_gateway::{EmbeddedGateway, GatewayDoc};
+pub use seed::{seed_from_ldif, SeedError, SeedReport};
+
+use std::path::Path;
+
+use uuid::Uuid;
+
+use crate::model::{
+    DesiredState, DirectoryTarget, GatewayTarget, InboundConnector, MailContact, Mailbox, ObjectKind,
+    OutboundConnector, SmimeConfig,
+};
+use crate::plan::ResourceChange;
+use crate::store::StoreError;
+
+/// What the backends hold now, for the kinds mailsec manages.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveState {
+    pub smime_config: Option<SmimeConfig>,
+    pub mailboxes: Vec<Mailbox>,
+    pub mail_contacts: Vec<MailContact>,
+    pub inbound_connectors: Vec<InboundConnector>,
+    pub outbound_connectors: Vec<OutboundConnector>,
+}
+
+impl LiveState {
+    /// The current name of a live object, if it exists.
+    pub fn name_of(&self, kind: ObjectKind, guid: Uuid) -> Option<String> {
+        match kind {
+            ObjectKind::SmimeConfig => None,
+            ObjectKind::Mailbox => self.mailboxes.iter().find(|m| m.guid == guid).map(|m| m.name.clone()),
+            ObjectKind::MailContact => self.mail_contacts.iter().find(|m| m.guid == guid).map(|m| m.name.clone()),
+            ObjectKind::InboundConnector => self.inbound_connectors.iter().find(|m| m.Guid == guid).map(|m| m.Name.clone()),
+            ObjectKind::OutboundConnector => self.outbound_connectors.iter().find(|m| m.Guid == guid).map(|m| m.Name.clone()),
+        }
+    }
+
+    fn absorb(&mut self, other: LiveState) {
+        if other.smime_config.is_some() {
+            self.smime_config = other.smime_config;
+        }
+        self.mailboxes.extend(other.mailboxes);
+        self.mail_contacts.extend(other.mail_contacts);
+        self.inbound_connectors.extend(other.inbound_connectors);
+        self.outbound_connectors.extend(other.outbound_connectors);
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{backend}: cannot apply the change to {object}: {message}")]
+    Change {
+        backend: String,
+        object: String,
+        message: String,
+    },
+}
+
+/// A place plan reads from and apply writes to.
+pub trait Backend {
+    /// For messages: e.g. `embedded directory (embedded/directory.yaml)`.
+    fn describe(&self) -> String;
+    /// The object kinds this backend holds.
+    fn kinds(&self) -> &'static [ObjectKind];
+    /// Read every managed object. A failed read is an error, never "absent".
+    fn read(&self) -> Result<LiveState, BackendError>;
+    /// Make the given changes (all of this backend's kinds); returns how many objects changed.
+    fn apply(&mut self, changes: &[&ResourceChange]) -> Result<usize, BackendError>;
+}
+
+/// The backends the state's targets name, with paths resolved against `state_dir`.
+pub fn open_backends(state: &DesiredState, state_dir: &Path) -> Vec<Box<dyn Backend>> {
+    let directory: Box<dyn Backend> = match &state.targets.directory {
+        DirectoryTarget::Embedded { path } => Box::new(EmbeddedDirectory::new(state_dir.join(path))),
+    };
+    let gateway: Box<dyn Backend> = match &state.targets.gateway {
+        GatewayTarget::Embedded { path } => Box::new(EmbeddedGateway::new(state_dir.join(path))),
+    };
+    vec![directory, gateway]
+}
+
+/// Read all backends into one live state.
+pub fn read_all(backends: &[Box<dyn Backend>]) -> Result<LiveState, BackendError> {
+    let mut live = LiveState::default();
+    for b in backends {
+        live.absorb(b.read()?);
+    }
+    Ok(live)
+}
+
+/// The changes of `all` that belong to a backend holding `kinds`.
+pub fn changes_for<'a>(all: &'a [ResourceChange], kinds: &[ObjectKind]) -> Vec<&'a ResourceChange> {
+    all.iter().filter(|c| kinds.contains(&c.kind)).collect()
+}
+
+/// Apply a change list to a collection of typed objects found by Guid (shared by the embedded backends).
+pub(crate) fn apply_to_list<T, G, N>(
+    backend: &str,
+    list: &mut Vec<T>,
+    change: &ResourceChange,
+    guid_of: G,
+    fresh: N,
+) -> Result<(), BackendError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+    G: Fn(&T) -> Uuid,
+    N: Fn(Uuid, &str) -> serde_json::Value,
+{
+    use crate::plan::Action;
+    let guid = change.guid.ok_or_else(|| BackendError::Change {
+        backend: backend.to_string(),
+        object: change.name.clone(),
+        message: "the change has no Guid".into(),
+    })?;
+    let fail = |message: String| BackendError::Change {
+        backend: backend.to_string(),
+        object: format!("{} '{}'", change.kind.noun(), change.name),
+        message,
+    };
+    let props = change.attributes.iter().map(|a| (a.name.clone(), a.new.clone()));
+    match change.action {
+        Action::Create => {
+            let base: T = serde_json::from_value(fresh(guid, &change.name)).map_err(|e| fail(e.to_string()))?;
+            let obj = crate::patch::set_properties(&base, props).map_err(fail)?;
+            list.push(obj);
+        }
+        Action::Update | Action::Rename => {
+            let idx = list
+                .iter()
+                .position(|o| guid_of(o) == guid)
+                .ok_or_else(|| fail("it is no longer there (changed since the plan was made)".into()))?;
+            list[idx] = crate::patch::set_properties(&list[idx], props).map_err(fail)?;
+        }
+        Action::Delete => list.retain(|o| guid_of(o) != guid),
+    }
+    Ok(())
+}

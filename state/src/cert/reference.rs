@@ -1,0 +1,126 @@
+//! How a certificate value appears in YAML: a reference to its file under `certs/`, with thumbprint, subject and expiry shown beside it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{intern, Cert, CertFormat};
+
+/// The YAML/JSON form of a [`Cert`]. Only `file` is authoritative; the other fields are
+/// derived from the file's bytes and written so that a git diff reads well.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CertRef {
+    /// `certs/<sha256 of the bytes>.<ext>`, relative to the file that holds this reference.
+    pub file: String,
+    pub format: CertFormat,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbprint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<String>,
+    /// For bundles (PKCS#7, .sst): the certificates inside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<Vec<CertSummary>>,
+    /// For opaque values: the byte count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CertSummary {
+    pub thumbprint: String,
+    pub subject: String,
+    pub not_after: String,
+}
+
+/// The folder certificate files live in, relative to the document referencing them.
+pub const CERTS_DIR: &str = "certs";
+
+impl CertRef {
+    pub fn of(cert: &Cert) -> CertRef {
+        let infos = cert.certificates();
+        let mut r = CertRef {
+            file: format!("{CERTS_DIR}/{}", cert.file_name()),
+            format: cert.format(),
+            thumbprint: None,
+            subject: None,
+            not_after: None,
+            certificates: None,
+            size: None,
+        };
+        match (cert.format(), infos.as_slice()) {
+            (CertFormat::X509, [one]) => {
+                r.thumbprint = Some(one.thumbprint.clone());
+                r.subject = Some(one.subject.clone());
+                r.not_after = Some(one.not_after_text());
+            }
+            (CertFormat::Opaque, _) | (CertFormat::X509, _) => r.size = Some(cert.bytes().len()),
+            (_, list) => {
+                r.certificates = Some(
+                    list.iter()
+                        .map(|i| CertSummary {
+                            thumbprint: i.thumbprint.clone(),
+                            subject: i.subject.clone(),
+                            not_after: i.not_after_text(),
+                        })
+                        .collect(),
+                )
+            }
+        }
+        r
+    }
+
+    /// The SHA-256 named by the file name, if the name has the `certs/<64 hex>.<ext>` form.
+    pub fn sha256(&self) -> Option<[u8; 32]> {
+        sha256_of_file_name(&self.file)
+    }
+
+    /// Find the bytes this reference names (they must have been loaded from its `certs/` folder).
+    pub fn resolve(&self) -> Result<Cert, String> {
+        let sha = self.sha256().ok_or_else(|| {
+            format!(
+                "'{}' is not a certificate file name mailsec wrote: expected {CERTS_DIR}/<64 hex digits of SHA-256>.<ext>",
+                self.file
+            )
+        })?;
+        let bytes = intern::lookup(&sha).ok_or_else(|| {
+            format!(
+                "certificate file '{}' is missing: restore it (e.g. from git) or set the certificate again",
+                self.file
+            )
+        })?;
+        Ok(Cert::with_format(CertFormat::detect(&bytes), bytes.to_vec()))
+    }
+}
+
+/// Parse `certs/<hex>.<ext>` (any folder prefix) into the hash it names.
+pub fn sha256_of_file_name(file: &str) -> Option<[u8; 32]> {
+    let base = file.rsplit(['/', '\\']).next()?;
+    let hex_part = base.split('.').next()?;
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_part, &mut out).ok()?;
+    Some(out)
+}
+
+impl Serialize for Cert {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        CertRef::of(self).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cert {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = CertRef::deserialize(d)?;
+        r.resolve().map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Cert {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CertRef".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        CertRef::json_schema(g)
+    }
+}

@@ -1,0 +1,171 @@
+//! Building a plan: desired objects matched to live ones by Guid, compared on the attributes mailsec manages.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::{same_value, Action, AttrChange, Plan, ResourceChange};
+use crate::backend::LiveState;
+use crate::model::{DesiredState, ObjectKind};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error("{kind} '{name}' (Guid {guid}) is in the desired state but not in the directory: it may have been deleted there; remove it from the state file or restore the object")]
+    MissingInBackend {
+        kind: &'static str,
+        name: String,
+        guid: Uuid,
+    },
+    #[error("could not read {what}: {message}")]
+    Encode { what: String, message: String },
+}
+
+/// Attributes that identify an object or are computed by the backend: never compared.
+const NOT_COMPARED: &[&str] = &["Guid", "DistinguishedName"];
+
+/// Compare `desired` with `live`. Objects only in the backend are not touched, unless a removal names them.
+pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Vec<PlanError>> {
+    let mut changes = Vec::new();
+    let mut errors = Vec::new();
+
+    if let Some(want) = &desired.smime_config {
+        let want = json(want, "the desired S/MIME configuration", &mut errors);
+        let have = live
+            .smime_config
+            .as_ref()
+            .map(|l| json(l, "the live S/MIME configuration", &mut errors))
+            .unwrap_or_default();
+        let attrs = compare(&want, &have, false);
+        if !attrs.is_empty() {
+            changes.push(ResourceChange {
+                kind: ObjectKind::SmimeConfig,
+                guid: None,
+                name: "SmimeConfig".into(),
+                action: Action::Update,
+                attributes: attrs,
+            });
+        }
+    }
+
+    // Mailboxes are not owned: only their managed certificate attributes are compared.
+    for m in &desired.mailboxes {
+        let Some(l) = live.mailboxes.iter().find(|l| l.guid == m.guid) else {
+            errors.push(PlanError::MissingInBackend {
+                kind: "Mailbox",
+                name: m.name.clone(),
+                guid: m.guid,
+            });
+            continue;
+        };
+        let mut want = json(m, "a desired mailbox", &mut errors);
+        want.remove("Name");
+        let have = json(l, "a live mailbox", &mut errors);
+        let attrs = compare(&want, &have, false);
+        if !attrs.is_empty() {
+            changes.push(change(ObjectKind::Mailbox, m.guid, &l.name, Action::Update, attrs));
+        }
+    }
+
+    owned(
+        ObjectKind::MailContact,
+        desired.mail_contacts.iter().map(|c| (c.guid, c.name.as_str(), c)),
+        live.mail_contacts.iter().map(|c| (c.guid, c.name.as_str(), c)),
+        &mut changes,
+        &mut errors,
+    );
+    owned(
+        ObjectKind::InboundConnector,
+        desired.inbound_connectors.iter().map(|c| (c.Guid, c.Name.as_str(), c)),
+        live.inbound_connectors.iter().map(|c| (c.Guid, c.Name.as_str(), c)),
+        &mut changes,
+        &mut errors,
+    );
+    owned(
+        ObjectKind::OutboundConnector,
+        desired.outbound_connectors.iter().map(|c| (c.Guid, c.Name.as_str(), c)),
+        live.outbound_connectors.iter().map(|c| (c.Guid, c.Name.as_str(), c)),
+        &mut changes,
+        &mut errors,
+    );
+
+    for r in &desired.removals {
+        if let Some(name) = live.name_of(r.kind, r.guid) {
+            changes.push(change(r.kind, r.guid, &name, Action::Delete, Vec::new()));
+        }
+    }
+
+    if errors.is_empty() {
+        Ok(Plan::new(changes))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Objects mailsec owns: created when absent, every attribute the desired object sets is compared.
+fn owned<'a, T: Serialize + 'a>(
+    kind: ObjectKind,
+    desired: impl Iterator<Item = (Uuid, &'a str, &'a T)>,
+    live: impl Iterator<Item = (Uuid, &'a str, &'a T)> + Clone,
+    changes: &mut Vec<ResourceChange>,
+    errors: &mut Vec<PlanError>,
+) {
+    for (guid, name, want) in desired {
+        let want = json(want, name, errors);
+        match live.clone().find(|(g, _, _)| *g == guid) {
+            None => {
+                let attrs = compare(&want, &Map::new(), true);
+                changes.push(change(kind, guid, name, Action::Create, attrs));
+            }
+            Some((_, live_name, have)) => {
+                let have = json(have, live_name, errors);
+                let attrs = compare(&want, &have, false);
+                if !attrs.is_empty() {
+                    let action = if live_name != name { Action::Rename } else { Action::Update };
+                    changes.push(change(kind, guid, name, action, attrs));
+                }
+            }
+        }
+    }
+}
+
+fn change(kind: ObjectKind, guid: Uuid, name: &str, action: Action, attributes: Vec<AttrChange>) -> ResourceChange {
+    ResourceChange {
+        kind,
+        guid: Some(guid),
+        name: name.to_string(),
+        action,
+        attributes,
+    }
+}
+
+/// Every attribute of `want` whose value differs from `have` (absent counts as null).
+fn compare(want: &Map<String, Value>, have: &Map<String, Value>, creating: bool) -> Vec<AttrChange> {
+    want.iter()
+        .filter(|(k, _)| !NOT_COMPARED.contains(&k.as_str()))
+        .filter_map(|(k, new)| {
+            let old = have.get(k).cloned().unwrap_or(Value::Null);
+            if creating && same_value(k, &Value::Null, new) {
+                return None;
+            }
+            (creating || !same_value(k, &old, new)).then(|| AttrChange {
+                name: k.clone(),
+                old,
+                new: new.clone(),
+            })
+        })
+        .collect()
+}
+
+fn json<T: Serialize>(v: &T, what: &str, errors: &mut Vec<PlanError>) -> Map<String, Value> {
+    match serde_json::to_value(v) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => Map::new(),
+        Err(e) => {
+            errors.push(PlanError::Encode {
+                what: what.to_string(),
+                message: e.to_string(),
+            });
+            Map::new()
+        }
+    }
+}
