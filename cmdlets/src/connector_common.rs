@@ -29,7 +29,10 @@ pub trait ConnectorKind: Clone + Serialize + DeserializeOwned {
 }
 
 fn view<C: ConnectorKind>(ctx: &Context) -> Vec<(C, bool)> {
-    let mut out: Vec<(C, bool)> = C::desired(ctx.state).iter().map(|c| (c.clone(), true)).collect();
+    let mut out: Vec<(C, bool)> = C::desired(ctx.state)
+        .iter()
+        .map(|c| (c.clone(), true))
+        .collect();
     for l in C::live(ctx.live) {
         let removed = ctx.state.removals.iter().any(|r| r.guid == l.guid());
         if !removed && !out.iter().any(|(c, _)| c.guid() == l.guid()) {
@@ -42,51 +45,99 @@ fn view<C: ConnectorKind>(ctx: &Context) -> Vec<(C, bool)> {
 fn find<C: ConnectorKind>(args: &Bound, ctx: &Context) -> Result<(C, bool), CmdletError> {
     let id = to_string("Identity", args.get("Identity").unwrap_or(&Value::Null))?;
     let all = view::<C>(ctx);
-    let cands: Vec<Candidate> = all.iter().map(|(c, _)| Candidate::new(c.guid(), c.name())).collect();
+    let cands: Vec<Candidate> = all
+        .iter()
+        .map(|(c, _)| Candidate::new(c.guid(), c.name()))
+        .collect();
     let guid = resolve(&id, &cands, &ctx.location)?.guid;
     all.into_iter()
         .find(|(c, _)| c.guid() == guid)
-        .ok_or(CmdletError::NotFound { identity: id, location: ctx.location.clone() })
+        .ok_or(CmdletError::NotFound {
+            identity: id,
+            location: ctx.location.clone(),
+        })
 }
 
 fn output<C: ConnectorKind>(c: &C, managed: bool) -> Value {
-    object_of(C::KIND.noun(), c, vec![source(managed)], C::COLUMNS.to_vec())
+    object_of(
+        C::KIND.noun(),
+        c,
+        vec![source(managed)],
+        C::COLUMNS.to_vec(),
+    )
 }
 
 /// The property changes the bound arguments ask for, checked against the current object.
-fn changes<C: ConnectorKind>(sig: &Signature, args: &Bound, current: &C) -> Result<Vec<(String, Json)>, CmdletError> {
+fn changes<C: ConnectorKind>(
+    sig: &Signature,
+    args: &Bound,
+    current: &C,
+) -> Result<Vec<(String, Json)>, CmdletError> {
     let cur = serde_json::to_value(current).unwrap_or(Json::Null);
     let mut out = Vec::new();
     for (pname, value) in &args.values {
-        let Some(spec) = sig.param(pname) else { continue };
-        let Destination::Property(prop) = spec.destination else { continue };
+        let Some(spec) = sig.param(pname) else {
+            continue;
+        };
+        let Destination::Property(prop) = spec.destination else {
+            continue;
+        };
         out.push((prop.to_string(), property_json(spec, value, cur.get(prop))?));
     }
     Ok(out)
 }
 
 fn invalid(e: String) -> CmdletError {
-    CmdletError::Invalid { param: None, message: e }
+    CmdletError::Invalid {
+        param: None,
+        message: e,
+    }
 }
 
-pub fn new<C: ConnectorKind>(sig: &Signature, args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
+pub fn new<C: ConnectorKind>(
+    sig: &Signature,
+    args: &Bound,
+    ctx: &mut Context,
+) -> Result<Vec<Value>, CmdletError> {
     let name = to_string("Name", args.get("Name").unwrap_or(&Value::Null))?;
     if name.trim().is_empty() || name.chars().count() > 64 {
-        return Err(CmdletError::invalid("Name", "Name must be 1 to 64 characters."));
+        return Err(CmdletError::invalid(
+            "Name",
+            "Name must be 1 to 64 characters.",
+        ));
     }
-    if let Some((c, _)) = view::<C>(ctx).into_iter().find(|(c, _)| c.name().eq_ignore_ascii_case(&name)) {
-        return Err(OpError::AlreadyExists { kind: C::KIND.noun(), name: c.name().to_string() }.into());
+    if let Some((c, _)) = view::<C>(ctx)
+        .into_iter()
+        .find(|(c, _)| c.name().eq_ignore_ascii_case(&name))
+    {
+        return Err(OpError::AlreadyExists {
+            kind: C::KIND.noun(),
+            name: c.name().to_string(),
+        }
+        .into());
     }
     let base = C::fresh(Uuid::new_v4(), &name);
     let patch = changes(sig, args, &base)?;
     let connector: C = mailsec_state::patch::set_properties(&base, patch).map_err(invalid)?;
     ctx.submit(connector.clone().new_op())?;
-    Ok(if ctx.what_if { Vec::new() } else { vec![output(&connector, true)] })
+    Ok(if ctx.what_if {
+        Vec::new()
+    } else {
+        vec![output(&connector, true)]
+    })
 }
 
-pub fn set<C: ConnectorKind>(sig: &Signature, args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
+pub fn set<C: ConnectorKind>(
+    sig: &Signature,
+    args: &Bound,
+    ctx: &mut Context,
+) -> Result<Vec<Value>, CmdletError> {
     let (current, managed) = find::<C>(args, ctx)?;
-    let target = ObjectRef { kind: C::KIND, guid: current.guid(), name: current.name().to_string() };
+    let target = ObjectRef {
+        kind: C::KIND,
+        guid: current.guid(),
+        name: current.name().to_string(),
+    };
     if !managed {
         return Err(CmdletError::ReadOnly {
             what: target.to_string(),
@@ -99,10 +150,18 @@ pub fn set<C: ConnectorKind>(sig: &Signature, args: &Bound, ctx: &mut Context) -
             .into_iter()
             .any(|(c, _)| c.guid() != current.guid() && c.name().eq_ignore_ascii_case(n));
         if clash {
-            return Err(OpError::AlreadyExists { kind: C::KIND.noun(), name: n.clone() }.into());
+            return Err(OpError::AlreadyExists {
+                kind: C::KIND.noun(),
+                name: n.clone(),
+            }
+            .into());
         }
     }
-    let changed = !patch.is_empty() && ctx.submit(Operation::SetConnector { target: target.clone(), changes: patch })?;
+    let changed = !patch.is_empty()
+        && ctx.submit(Operation::SetConnector {
+            target: target.clone(),
+            changes: patch,
+        })?;
     if !changed && !ctx.what_if {
         ctx.warn_unchanged(&target.name);
     }
@@ -119,9 +178,16 @@ pub fn get<C: ConnectorKind>(args: &Bound, ctx: &mut Context) -> Result<Vec<Valu
     }
 }
 
-pub fn remove<C: ConnectorKind>(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
+pub fn remove<C: ConnectorKind>(
+    args: &Bound,
+    ctx: &mut Context,
+) -> Result<Vec<Value>, CmdletError> {
     let (c, managed) = find::<C>(args, ctx)?;
-    let target = ObjectRef { kind: C::KIND, guid: c.guid(), name: c.name().to_string() };
+    let target = ObjectRef {
+        kind: C::KIND,
+        guid: c.guid(),
+        name: c.name().to_string(),
+    };
     if !managed {
         return Err(CmdletError::ReadOnly {
             what: target.to_string(),

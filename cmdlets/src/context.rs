@@ -28,7 +28,11 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(state: &'a mut DesiredState, live: &'a LiveState, location: impl Into<String>) -> Self {
+    pub fn new(
+        state: &'a mut DesiredState,
+        live: &'a LiveState,
+        location: impl Into<String>,
+    ) -> Self {
         Context {
             state,
             live,
@@ -72,7 +76,10 @@ pub struct Bound {
 
 impl Bound {
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.values.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.values
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
     pub fn has(&self, name: &str) -> bool {
         self.get(name).is_some()

@@ -9,7 +9,10 @@ use crate::CmdletError;
 fn transform(param: &str, v: &Value, target: &str) -> CmdletError {
     CmdletError::Transform {
         param: param.to_string(),
-        message: format!("Cannot convert value \"{v}\" of type \"{}\" to type \"{target}\".", v.type_name()),
+        message: format!(
+            "Cannot convert value \"{v}\" of type \"{}\" to type \"{target}\".",
+            v.type_name()
+        ),
     }
 }
 
@@ -52,18 +55,26 @@ pub fn to_bytes(param: &str, v: &Value) -> Result<Vec<u8>, CmdletError> {
     match v {
         Value::Bytes(b) => Ok(b.clone()),
         Value::Cert(c) => Ok(c.bytes().to_vec()),
-        Value::Array(items) if !items.is_empty() && items.iter().all(|i| matches!(i, Value::Int(0..=255))) => Ok(items
-            .iter()
-            .filter_map(|i| match i {
-                Value::Int(n) => u8::try_from(*n).ok(),
-                _ => None,
-            })
-            .collect()),
+        Value::Array(items)
+            if !items.is_empty() && items.iter().all(|i| matches!(i, Value::Int(0..=255))) =>
+        {
+            Ok(items
+                .iter()
+                .filter_map(|i| match i {
+                    Value::Int(n) => u8::try_from(*n).ok(),
+                    _ => None,
+                })
+                .collect())
+        }
         other => Err(transform(param, other, "System.Byte[]")),
     }
 }
 
-pub fn to_enum(param: &str, v: &Value, allowed: &[&'static str]) -> Result<&'static str, CmdletError> {
+pub fn to_enum(
+    param: &str,
+    v: &Value,
+    allowed: &[&'static str],
+) -> Result<&'static str, CmdletError> {
     let text = to_string(param, v)?;
     allowed
         .iter()
@@ -109,7 +120,11 @@ impl<T: Clone> MultiEdit<T> {
     }
 }
 
-fn multi<T>(param: &str, v: &Value, one: impl Fn(&Value) -> Result<Vec<T>, CmdletError>) -> Result<MultiEdit<T>, CmdletError> {
+fn multi<T>(
+    param: &str,
+    v: &Value,
+    one: impl Fn(&Value) -> Result<Vec<T>, CmdletError>,
+) -> Result<MultiEdit<T>, CmdletError> {
     match v {
         Value::Null => Ok(MultiEdit::Replace(Vec::new())),
         Value::Hashtable(entries) => {
@@ -139,7 +154,9 @@ pub fn to_multi_bytes(param: &str, v: &Value) -> Result<MultiEdit<Vec<u8>>, Cmdl
     let one = |v: &Value| -> Result<Vec<Vec<u8>>, CmdletError> {
         match v {
             Value::Null => Ok(Vec::new()),
-            Value::Array(items) if items.iter().all(|i| matches!(i, Value::Int(_))) => Ok(vec![to_bytes(param, v)?]),
+            Value::Array(items) if items.iter().all(|i| matches!(i, Value::Int(_))) => {
+                Ok(vec![to_bytes(param, v)?])
+            }
             Value::Array(items) => items
                 .iter()
                 .filter(|i| !matches!(i, Value::Null))
@@ -163,7 +180,11 @@ pub fn to_multi_string(param: &str, v: &Value) -> Result<MultiEdit<String>, Cmdl
 }
 
 /// The JSON value a property parameter stores, given the property's `current` value (for edits).
-pub fn property_json(spec: &ParamSpec, v: &Value, current: Option<&Json>) -> Result<Json, CmdletError> {
+pub fn property_json(
+    spec: &ParamSpec,
+    v: &Value,
+    current: Option<&Json>,
+) -> Result<Json, CmdletError> {
     let p = spec.name;
     Ok(match spec.ty {
         ParamType::String | ParamType::Identity => match v {
@@ -180,15 +201,26 @@ pub fn property_json(spec: &ParamSpec, v: &Value, current: Option<&Json>) -> Res
             let edit = to_multi_string(p, v)?;
             let cur: Vec<String> = current
                 .and_then(Json::as_array)
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             let next = edit.resolve(&cur, |a, b| {
-                mailsec_state::plan::same_value(p, &Json::String(a.clone()), &Json::String(b.clone()))
+                mailsec_state::plan::same_value(
+                    p,
+                    &Json::String(a.clone()),
+                    &Json::String(b.clone()),
+                )
             });
             Json::Array(next.into_iter().map(Json::String).collect())
         }
         ParamType::Bytes | ParamType::MultiBytes => {
-            return Err(CmdletError::invalid(p, format!("{p} is stored as a certificate value, not a plain property")))
+            return Err(CmdletError::invalid(
+                p,
+                format!("{p} is stored as a certificate value, not a plain property"),
+            ))
         }
     })
 }
@@ -200,14 +232,28 @@ mod tests {
     #[test]
     fn byte_arrays_and_lists() {
         let one = Value::Bytes(vec![1, 2]);
-        assert_eq!(to_multi_bytes("P", &one).unwrap(), MultiEdit::Replace(vec![vec![1, 2]]));
+        assert_eq!(
+            to_multi_bytes("P", &one).unwrap(),
+            MultiEdit::Replace(vec![vec![1, 2]])
+        );
         let nums = Value::Array(vec![Value::Int(48), Value::Int(130)]);
-        assert_eq!(to_multi_bytes("P", &nums).unwrap(), MultiEdit::Replace(vec![vec![48, 130]]));
+        assert_eq!(
+            to_multi_bytes("P", &nums).unwrap(),
+            MultiEdit::Replace(vec![vec![48, 130]])
+        );
         let list = Value::Array(vec![Value::Bytes(vec![1]), Value::Bytes(vec![2])]);
-        assert_eq!(to_multi_bytes("P", &list).unwrap(), MultiEdit::Replace(vec![vec![1], vec![2]]));
-        assert_eq!(to_multi_bytes("P", &Value::Null).unwrap(), MultiEdit::Replace(vec![]));
+        assert_eq!(
+            to_multi_bytes("P", &list).unwrap(),
+            MultiEdit::Replace(vec![vec![1], vec![2]])
+        );
+        assert_eq!(
+            to_multi_bytes("P", &Value::Null).unwrap(),
+            MultiEdit::Replace(vec![])
+        );
         let e = to_multi_bytes("UserCertificate", &Value::String("x".into())).unwrap_err();
-        assert!(e.to_string().starts_with("Cannot process argument transformation on parameter 'UserCertificate'"));
+        assert!(e
+            .to_string()
+            .starts_with("Cannot process argument transformation on parameter 'UserCertificate'"));
     }
 
     #[test]
@@ -218,15 +264,24 @@ mod tests {
         ]);
         let edit = to_multi_string("RecipientDomains", &h).unwrap();
         let cur = vec!["a.com".to_string(), "b.com".to_string()];
-        assert_eq!(edit.resolve(&cur, |a, b| a.eq_ignore_ascii_case(b)), vec!["b.com", "c.com"]);
+        assert_eq!(
+            edit.resolve(&cur, |a, b| a.eq_ignore_ascii_case(b)),
+            vec!["b.com", "c.com"]
+        );
         let bad = Value::Hashtable(vec![("Replace".into(), Value::Null)]);
-        assert!(to_multi_string("P", &bad).unwrap_err().to_string().contains("unknown operation"));
+        assert!(to_multi_string("P", &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown operation"));
     }
 
     #[test]
     fn enums_are_case_insensitive_and_list_choices() {
         let allowed = &["EncryptionOnly", "DomainValidation"];
-        assert_eq!(to_enum("T", &Value::String("domainvalidation".into()), allowed).unwrap(), "DomainValidation");
+        assert_eq!(
+            to_enum("T", &Value::String("domainvalidation".into()), allowed).unwrap(),
+            "DomainValidation"
+        );
         let e = to_enum("T", &Value::String("Strict".into()), allowed).unwrap_err();
         assert!(e.to_string().contains("EncryptionOnly, DomainValidation"));
     }

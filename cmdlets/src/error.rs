@@ -15,7 +15,10 @@ pub enum CmdletError {
     #[error("Cannot process argument transformation on parameter '{param}'. {message}")]
     Transform { param: String, message: String },
     #[error("{message}")]
-    Invalid { param: Option<String>, message: String },
+    Invalid {
+        param: Option<String>,
+        message: String,
+    },
     #[error("{0}")]
     Op(#[from] OpError),
     #[error("{what} exists only in the backend, so it is read-only here: mailsec changes only objects in the desired state. {hint}")]
@@ -46,9 +49,9 @@ impl CmdletError {
     /// The parameter the error is about, so the shell can point at it.
     pub fn param(&self) -> Option<&str> {
         match self {
-            CmdletError::NotFound { .. } | CmdletError::Ambiguous { .. } | CmdletError::ReadOnly { .. } => {
-                Some("Identity")
-            }
+            CmdletError::NotFound { .. }
+            | CmdletError::Ambiguous { .. }
+            | CmdletError::ReadOnly { .. } => Some("Identity"),
             CmdletError::Transform { param, .. } => Some(param),
             CmdletError::Invalid { param, .. } => param.as_deref(),
             CmdletError::Op(OpError::InvalidValue { property, .. }) => Some(property),

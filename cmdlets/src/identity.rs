@@ -45,7 +45,11 @@ impl Candidate {
 }
 
 /// Resolve `identity` among `candidates` to exactly one.
-pub fn resolve<'a>(identity: &str, candidates: &'a [Candidate], location: &str) -> Result<&'a Candidate, CmdletError> {
+pub fn resolve<'a>(
+    identity: &str,
+    candidates: &'a [Candidate],
+    location: &str,
+) -> Result<&'a Candidate, CmdletError> {
     let id = identity.trim();
     let pick = |found: Vec<&'a Candidate>| -> Result<&'a Candidate, CmdletError> {
         match found.as_slice() {
@@ -77,7 +81,9 @@ pub fn resolve<'a>(identity: &str, candidates: &'a [Candidate], location: &str) 
         .iter()
         .filter(|c| {
             c.name.eq_ignore_ascii_case(id)
-                || c.alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(id))
+                || c.alias
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(id))
                 || c.addresses.iter().any(|a| a.eq_ignore_ascii_case(addr))
         })
         .collect();
@@ -133,7 +139,11 @@ mod tests {
             "00000000-0000-0000-0000-000000000001",
             "bapt*",
         ] {
-            assert_eq!(resolve(id, &c, "here").unwrap().guid, Uuid::from_u128(1), "{id}");
+            assert_eq!(
+                resolve(id, &c, "here").unwrap().guid,
+                Uuid::from_u128(1),
+                "{id}"
+            );
         }
     }
 
@@ -145,7 +155,9 @@ mod tests {
             "The operation couldn't be performed because object 'nobody' couldn't be found on 'embedded directory'."
         );
         let e = resolve("John*", &c, "x").unwrap_err().to_string();
-        assert!(e.starts_with("The operation couldn't be performed because 'John*' matches multiple entries:"));
+        assert!(e.starts_with(
+            "The operation couldn't be performed because 'John*' matches multiple entries:"
+        ));
         assert!(e.contains("John Dory  (Guid 00000000-0000-0000-0000-000000000003)"));
     }
 }

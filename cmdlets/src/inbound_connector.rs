@@ -13,7 +13,14 @@ use crate::CmdletError;
 
 impl ConnectorKind for InboundConnector {
     const KIND: ObjectKind = ObjectKind::InboundConnector;
-    const COLUMNS: &'static [&'static str] = &["Name", "Enabled", "SenderDomains", "RequireTls", "TlsSenderCertificateName", "ManagedBy"];
+    const COLUMNS: &'static [&'static str] = &[
+        "Name",
+        "Enabled",
+        "SenderDomains",
+        "RequireTls",
+        "TlsSenderCertificateName",
+        "ManagedBy",
+    ];
     fn desired(s: &DesiredState) -> &Vec<Self> {
         &s.inbound_connectors
     }
@@ -36,15 +43,47 @@ impl ConnectorKind for InboundConnector {
 
 fn params(s: Signature) -> Signature {
     s.property("Enabled", T::Bool, "Use the connector (default $true).")
-        .property("ConnectorType", T::Enum(&["Partner", "OnPremises"]), "Partner (default) or OnPremises.")
+        .property(
+            "ConnectorType",
+            T::Enum(&["Partner", "OnPremises"]),
+            "Partner (default) or OnPremises.",
+        )
         .property("Comment", T::String, "Free text, max 1024 characters.")
-        .property("SenderIPAddresses", T::MultiString, "IPv4 addresses or CIDR ranges (/24 to /32) the partner sends from.")
-        .property("RequireTls", T::Bool, "Reject mail from these senders that does not arrive over TLS (default $true).")
-        .property("RestrictDomainsToCertificate", T::Bool, "Accept only when the TLS certificate matches TlsSenderCertificateName.")
-        .property("RestrictDomainsToIPAddresses", T::Bool, "Accept only from SenderIPAddresses.")
-        .property("TlsSenderCertificateName", T::String, "The domain the sender's TLS certificate must name.")
-        .property("CloudServicesMailEnabled", T::Bool, "Hybrid header handling; OnPremises only (default $false).")
-        .property("TreatMessagesAsInternal", T::Bool, "OnPremises only (default $false).")
+        .property(
+            "SenderIPAddresses",
+            T::MultiString,
+            "IPv4 addresses or CIDR ranges (/24 to /32) the partner sends from.",
+        )
+        .property(
+            "RequireTls",
+            T::Bool,
+            "Reject mail from these senders that does not arrive over TLS (default $true).",
+        )
+        .property(
+            "RestrictDomainsToCertificate",
+            T::Bool,
+            "Accept only when the TLS certificate matches TlsSenderCertificateName.",
+        )
+        .property(
+            "RestrictDomainsToIPAddresses",
+            T::Bool,
+            "Accept only from SenderIPAddresses.",
+        )
+        .property(
+            "TlsSenderCertificateName",
+            T::String,
+            "The domain the sender's TLS certificate must name.",
+        )
+        .property(
+            "CloudServicesMailEnabled",
+            T::Bool,
+            "Hybrid header handling; OnPremises only (default $false).",
+        )
+        .property(
+            "TreatMessagesAsInternal",
+            T::Bool,
+            "OnPremises only (default $false).",
+        )
         .should_process(ConfirmImpact::Medium)
 }
 
@@ -65,9 +104,16 @@ pub fn set_signature() -> Signature {
         Signature::new("Set-InboundConnector", "Change an inbound connector.")
             .identity(true, "The connector: name or GUID.")
             .property("Name", T::String, "Rename the connector (its Guid stays).")
-            .property("SenderDomains", T::MultiString, "Sender domains this connector applies to."),
+            .property(
+                "SenderDomains",
+                T::MultiString,
+                "Sender domains this connector applies to.",
+            ),
     )
-    .example("Require the partner's certificate", "Set-InboundConnector 'Fabrikam inbound' -TlsSenderCertificateName mail.fabrikam.com")
+    .example(
+        "Require the partner's certificate",
+        "Set-InboundConnector 'Fabrikam inbound' -TlsSenderCertificateName mail.fabrikam.com",
+    )
 }
 
 pub fn get_signature() -> Signature {
@@ -77,10 +123,16 @@ pub fn get_signature() -> Signature {
 }
 
 pub fn remove_signature() -> Signature {
-    Signature::new("Remove-InboundConnector", "Remove an inbound connector; apply deletes it from the gateway.")
-        .identity(true, "The connector: name or GUID.")
-        .should_process(ConfirmImpact::High)
-        .example("Remove without a prompt", "Remove-InboundConnector 'Fabrikam inbound' -Confirm:$false")
+    Signature::new(
+        "Remove-InboundConnector",
+        "Remove an inbound connector; apply deletes it from the gateway.",
+    )
+    .identity(true, "The connector: name or GUID.")
+    .should_process(ConfirmImpact::High)
+    .example(
+        "Remove without a prompt",
+        "Remove-InboundConnector 'Fabrikam inbound' -Confirm:$false",
+    )
 }
 
 pub fn new(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {

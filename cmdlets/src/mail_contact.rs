@@ -14,20 +14,47 @@ use crate::signature::{ConfirmImpact, Destination, ParamType as T, Signature};
 use crate::value::Value;
 use crate::CmdletError;
 
-const COLUMNS: &[&str] = &["Name", "Alias", "ExternalEmailAddress", "UserCertificate", "ManagedBy"];
+const COLUMNS: &[&str] = &[
+    "Name",
+    "Alias",
+    "ExternalEmailAddress",
+    "UserCertificate",
+    "ManagedBy",
+];
 
 fn common(s: Signature) -> Signature {
-    s.property("Alias", T::String, "Mail nickname (max 64). Derived from Name when omitted.")
-        .property("DisplayName", T::String, "Name shown in address lists (max 256). Defaults to Name.")
-        .property("FirstName", T::String, "Given name.")
-        .property("LastName", T::String, "Surname.")
+    s.property(
+        "Alias",
+        T::String,
+        "Mail nickname (max 64). Derived from Name when omitted.",
+    )
+    .property(
+        "DisplayName",
+        T::String,
+        "Name shown in address lists (max 256). Defaults to Name.",
+    )
+    .property("FirstName", T::String, "Given name.")
+    .property("LastName", T::String, "Surname.")
 }
 
 pub fn new_signature() -> Signature {
     common(
-        Signature::new("New-MailContact", "Create a mail contact for an external address.")
-            .required("Name", T::String, Some(0), "Unique name of the contact (max 64).")
-            .required("ExternalEmailAddress", T::String, None, "Where mail to the contact goes, e.g. partner@example.com."),
+        Signature::new(
+            "New-MailContact",
+            "Create a mail contact for an external address.",
+        )
+        .required(
+            "Name",
+            T::String,
+            Some(0),
+            "Unique name of the contact (max 64).",
+        )
+        .required(
+            "ExternalEmailAddress",
+            T::String,
+            None,
+            "Where mail to the contact goes, e.g. partner@example.com.",
+        ),
     )
     .should_process(ConfirmImpact::Medium)
     .example(
@@ -55,22 +82,42 @@ pub fn set_signature() -> Signature {
 }
 
 pub fn get_signature() -> Signature {
-    Signature::new("Get-MailContact", "Show mail contacts: the desired state's, and read-only ones only the directory has.")
-        .identity(false, "Name, alias, email address, DN or GUID. Omit it to list every contact.")
-        .example("Show one contact", "Get-MailContact -Identity CravateRouge_SMIME")
+    Signature::new(
+        "Get-MailContact",
+        "Show mail contacts: the desired state's, and read-only ones only the directory has.",
+    )
+    .identity(
+        false,
+        "Name, alias, email address, DN or GUID. Omit it to list every contact.",
+    )
+    .example(
+        "Show one contact",
+        "Get-MailContact -Identity CravateRouge_SMIME",
+    )
 }
 
 pub fn remove_signature() -> Signature {
-    Signature::new("Remove-MailContact", "Remove a mail contact; apply deletes it from the directory.")
-        .identity(true, "The contact: name, alias, email address, DN or GUID.")
-        .should_process(ConfirmImpact::High)
-        .example("Remove a contact without a prompt", "Remove-MailContact -Identity CravateRouge_SMIME -Confirm:$false")
+    Signature::new(
+        "Remove-MailContact",
+        "Remove a mail contact; apply deletes it from the directory.",
+    )
+    .identity(true, "The contact: name, alias, email address, DN or GUID.")
+    .should_process(ConfirmImpact::High)
+    .example(
+        "Remove a contact without a prompt",
+        "Remove-MailContact -Identity CravateRouge_SMIME -Confirm:$false",
+    )
 }
 
 /// Desired contacts (managed) and contacts only the directory has (read-only); removed ones are gone.
 fn view(ctx: &Context) -> Vec<(MailContact, bool)> {
     let removed = |g: &Uuid| ctx.state.removals.iter().any(|r| r.guid == *g);
-    let mut out: Vec<(MailContact, bool)> = ctx.state.mail_contacts.iter().map(|c| (c.clone(), true)).collect();
+    let mut out: Vec<(MailContact, bool)> = ctx
+        .state
+        .mail_contacts
+        .iter()
+        .map(|c| (c.clone(), true))
+        .collect();
     for l in &ctx.live.mail_contacts {
         if !removed(&l.guid) && !out.iter().any(|(c, _)| c.guid == l.guid) {
             out.push((l.clone(), false));
@@ -100,7 +147,10 @@ fn find(args: &Bound, ctx: &Context) -> Result<(MailContact, bool), CmdletError>
     let guid = resolve(&id, &cands, &ctx.location)?.guid;
     all.into_iter()
         .find(|(c, _)| c.guid == guid)
-        .ok_or(CmdletError::NotFound { identity: id, location: ctx.location.clone() })
+        .ok_or(CmdletError::NotFound {
+            identity: id,
+            location: ctx.location.clone(),
+        })
 }
 
 fn read_only(c: &MailContact) -> CmdletError {
@@ -118,7 +168,11 @@ fn smtp_address(param: &str, raw: &str) -> Result<String, CmdletError> {
     }
     .trim();
     let ok = addr.split_once('@').is_some_and(|(l, d)| {
-        !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !d.contains('@')
+        !l.is_empty()
+            && d.contains('.')
+            && !d.starts_with('.')
+            && !d.ends_with('.')
+            && !d.contains('@')
     }) && !addr.chars().any(|c| c.is_whitespace());
     if ok {
         Ok(addr.to_string())
@@ -134,7 +188,13 @@ fn smtp_address(param: &str, raw: &str) -> Result<String, CmdletError> {
 fn alias_from(name: &str) -> String {
     name.chars()
         .filter(|c| !c.is_whitespace())
-        .map(|c| if c.is_ascii_alphanumeric() || "!#%*+-/=?^_~.".contains(c) { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "!#%*+-/=?^_~.".contains(c) {
+                c
+            } else {
+                '?'
+            }
+        })
         .take(64)
         .collect()
 }
@@ -145,9 +205,21 @@ fn address_owner(ctx: &Context, addr: &str, except: Option<Uuid>) -> Option<Stri
         .live
         .mailboxes
         .iter()
-        .map(|m| (m.guid, m.name.clone(), m.primary_smtp_address.clone(), m.email_addresses.clone()))
+        .map(|m| {
+            (
+                m.guid,
+                m.name.clone(),
+                m.primary_smtp_address.clone(),
+                m.email_addresses.clone(),
+            )
+        })
         .chain(view(ctx).into_iter().map(|(c, _)| {
-            (c.guid, c.name.clone(), Some(c.external_email_address.clone()), c.email_addresses.clone())
+            (
+                c.guid,
+                c.name.clone(),
+                Some(c.external_email_address.clone()),
+                c.email_addresses.clone(),
+            )
         }));
     for (guid, name, primary, others) in cands {
         if Some(guid) == except {
@@ -177,7 +249,13 @@ fn output(c: &MailContact, managed: bool) -> Value {
     object_of(
         "MailContact",
         c,
-        vec![("RecipientTypeDetails".into(), Value::String("MailContact".into())), source(managed)],
+        vec![
+            (
+                "RecipientTypeDetails".into(),
+                Value::String("MailContact".into()),
+            ),
+            source(managed),
+        ],
         COLUMNS.to_vec(),
     )
 }
@@ -185,12 +263,25 @@ fn output(c: &MailContact, managed: bool) -> Value {
 pub fn new(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
     let name = to_string("Name", args.get("Name").unwrap_or(&Value::Null))?;
     if name.trim().is_empty() || name.chars().count() > 64 {
-        return Err(CmdletError::invalid("Name", "Name must be 1 to 64 characters."));
+        return Err(CmdletError::invalid(
+            "Name",
+            "Name must be 1 to 64 characters.",
+        ));
     }
-    if let Some((existing, _)) = view(ctx).into_iter().find(|(c, _)| c.name.eq_ignore_ascii_case(&name)) {
-        return Err(OpError::AlreadyExists { kind: "MailContact", name: existing.name }.into());
+    if let Some((existing, _)) = view(ctx)
+        .into_iter()
+        .find(|(c, _)| c.name.eq_ignore_ascii_case(&name))
+    {
+        return Err(OpError::AlreadyExists {
+            kind: "MailContact",
+            name: existing.name,
+        }
+        .into());
     }
-    let raw = to_string("ExternalEmailAddress", args.get("ExternalEmailAddress").unwrap_or(&Value::Null))?;
+    let raw = to_string(
+        "ExternalEmailAddress",
+        args.get("ExternalEmailAddress").unwrap_or(&Value::Null),
+    )?;
     let addr = smtp_address("ExternalEmailAddress", &raw)?;
     if let Some(owner) = address_owner(ctx, &addr, None) {
         return Err(in_use(&addr, &owner));
@@ -209,8 +300,14 @@ pub fn new(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
         hidden_from_address_lists_enabled: Some(false),
         ..MailContact::default()
     };
-    ctx.submit(Operation::NewMailContact { contact: contact.clone() })?;
-    Ok(if ctx.what_if { Vec::new() } else { vec![output(&contact, true)] })
+    ctx.submit(Operation::NewMailContact {
+        contact: contact.clone(),
+    })?;
+    Ok(if ctx.what_if {
+        Vec::new()
+    } else {
+        vec![output(&contact, true)]
+    })
 }
 
 pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
@@ -218,13 +315,21 @@ pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
     if !managed {
         return Err(read_only(&contact));
     }
-    let target = ObjectRef { kind: ObjectKind::MailContact, guid: contact.guid, name: contact.name.clone() };
+    let target = ObjectRef {
+        kind: ObjectKind::MailContact,
+        guid: contact.guid,
+        name: contact.name.clone(),
+    };
     let current = serde_json::to_value(&contact).unwrap_or(Json::Null);
     let sig = set_signature();
     let mut changes = Vec::new();
     for (pname, value) in &args.values {
-        let Some(spec) = sig.param(pname) else { continue };
-        let Destination::Property(prop) = spec.destination else { continue };
+        let Some(spec) = sig.param(pname) else {
+            continue;
+        };
+        let Destination::Property(prop) = spec.destination else {
+            continue;
+        };
         if matches!(spec.ty, T::MultiBytes) {
             continue;
         }
@@ -243,9 +348,18 @@ pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
     }
     let mut changed = false;
     if !changes.is_empty() {
-        changed |= ctx.submit(Operation::SetMailContact { target: target.clone(), changes })?;
+        changed |= ctx.submit(Operation::SetMailContact {
+            target: target.clone(),
+            changes,
+        })?;
     }
-    let latest = ctx.state.mail_contacts.iter().find(|c| c.guid == contact.guid).cloned().unwrap_or(contact);
+    let latest = ctx
+        .state
+        .mail_contacts
+        .iter()
+        .find(|c| c.guid == contact.guid)
+        .cloned()
+        .unwrap_or(contact);
     changed |= recipient_certs::apply(args, ctx, &target, |attr| {
         match attr {
             CertAttribute::UserCertificate => latest.user_certificate.clone(),
@@ -275,7 +389,11 @@ pub fn remove(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError
         return Err(read_only(&contact));
     }
     ctx.submit(Operation::Remove {
-        target: ObjectRef { kind: ObjectKind::MailContact, guid: contact.guid, name: contact.name },
+        target: ObjectRef {
+            kind: ObjectKind::MailContact,
+            guid: contact.guid,
+            name: contact.name,
+        },
     })?;
     Ok(Vec::new())
 }

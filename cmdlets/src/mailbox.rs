@@ -12,13 +12,25 @@ use crate::signature::{ConfirmImpact, Signature};
 use crate::value::Value;
 use crate::CmdletError;
 
-const COLUMNS: &[&str] = &["Name", "Alias", "PrimarySmtpAddress", "UserCertificate", "UserSMimeCertificate"];
+const COLUMNS: &[&str] = &[
+    "Name",
+    "Alias",
+    "PrimarySmtpAddress",
+    "UserCertificate",
+    "UserSMimeCertificate",
+];
 
 pub fn get_signature() -> Signature {
-    Signature::new("Get-Mailbox", "Show mailboxes: the directory's, with the certificates the desired state publishes.")
-        .identity(false, "Name, alias, email address, DN or GUID. Omit it to list every mailbox.")
-        .example("Show one mailbox", "Get-Mailbox -Identity baptiste")
-        .example("List all mailboxes", "Get-Mailbox")
+    Signature::new(
+        "Get-Mailbox",
+        "Show mailboxes: the directory's, with the certificates the desired state publishes.",
+    )
+    .identity(
+        false,
+        "Name, alias, email address, DN or GUID. Omit it to list every mailbox.",
+    )
+    .example("Show one mailbox", "Get-Mailbox -Identity baptiste")
+    .example("List all mailboxes", "Get-Mailbox")
 }
 
 pub fn set_signature() -> Signature {
@@ -94,7 +106,10 @@ pub fn get(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
                 "Mailbox",
                 m,
                 vec![
-                    ("RecipientTypeDetails".into(), Value::String("UserMailbox".into())),
+                    (
+                        "RecipientTypeDetails".into(),
+                        Value::String("UserMailbox".into()),
+                    ),
                     source(*managed),
                 ],
                 COLUMNS.to_vec(),
@@ -109,7 +124,10 @@ pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
     let cands: Vec<Candidate> = all.iter().map(|(m, _)| candidate(m)).collect();
     let hit = resolve(&id, &cands, &ctx.location)?.clone();
     let Some((mailbox, _)) = all.into_iter().find(|(m, _)| m.guid == hit.guid) else {
-        return Err(CmdletError::NotFound { identity: id, location: ctx.location.clone() });
+        return Err(CmdletError::NotFound {
+            identity: id,
+            location: ctx.location.clone(),
+        });
     };
     let target = ObjectRef {
         kind: ObjectKind::Mailbox,

@@ -18,12 +18,22 @@ pub fn from_json(v: &Json) -> Value {
         Json::String(s) => Value::String(s.clone()),
         Json::Array(a) => Value::Array(a.iter().map(from_json).collect()),
         Json::Object(m) if m.contains_key("file") && m.contains_key("format") => {
-            match serde_json::from_value::<CertRef>(v.clone()).ok().and_then(|r| r.resolve().ok()) {
+            match serde_json::from_value::<CertRef>(v.clone())
+                .ok()
+                .and_then(|r| r.resolve().ok())
+            {
                 Some(c) => Value::Cert(c),
-                None => Value::String(m.get("file").and_then(Json::as_str).unwrap_or_default().to_string()),
+                None => Value::String(
+                    m.get("file")
+                        .and_then(Json::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
             }
         }
-        Json::Object(m) => Value::Hashtable(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+        Json::Object(m) => {
+            Value::Hashtable(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
     }
 }
 
@@ -50,6 +60,13 @@ pub fn object_of<T: Serialize>(
 pub fn source(managed: bool) -> (String, Value) {
     (
         "ManagedBy".to_string(),
-        Value::String(if managed { "mailsec" } else { "backend only (read-only)" }.to_string()),
+        Value::String(
+            if managed {
+                "mailsec"
+            } else {
+                "backend only (read-only)"
+            }
+            .to_string(),
+        ),
     )
 }

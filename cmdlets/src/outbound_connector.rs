@@ -13,7 +13,14 @@ use crate::CmdletError;
 
 impl ConnectorKind for OutboundConnector {
     const KIND: ObjectKind = ObjectKind::OutboundConnector;
-    const COLUMNS: &'static [&'static str] = &["Name", "Enabled", "RecipientDomains", "TlsSettings", "TlsDomain", "ManagedBy"];
+    const COLUMNS: &'static [&'static str] = &[
+        "Name",
+        "Enabled",
+        "RecipientDomains",
+        "TlsSettings",
+        "TlsDomain",
+        "ManagedBy",
+    ];
     fn desired(s: &DesiredState) -> &Vec<Self> {
         &s.outbound_connectors
     }
@@ -34,25 +41,81 @@ impl ConnectorKind for OutboundConnector {
     }
 }
 
-const TLS_LEVELS: &[&str] = &["EncryptionOnly", "CertificateValidation", "DomainValidation"];
+const TLS_LEVELS: &[&str] = &[
+    "EncryptionOnly",
+    "CertificateValidation",
+    "DomainValidation",
+];
 
 fn params(s: Signature) -> Signature {
     s.property("Enabled", T::Bool, "Use the connector (default $true).")
-        .property("ConnectorType", T::Enum(&["Partner", "OnPremises"]), "Partner (default) or OnPremises.")
+        .property(
+            "ConnectorType",
+            T::Enum(&["Partner", "OnPremises"]),
+            "Partner (default) or OnPremises.",
+        )
         .property("Comment", T::String, "Free text, max 1024 characters.")
-        .property("RecipientDomains", T::MultiString, "Domains whose mail goes through this connector; *.contoso.com covers subdomains.")
-        .property("UseMXRecord", T::Bool, "$true (default): deliver by MX lookup; $false: to SmartHosts.")
-        .property("SmartHosts", T::MultiString, "Hosts or IPs to deliver to when UseMXRecord is $false.")
-        .property("TlsSettings", T::Enum(TLS_LEVELS), "EncryptionOnly, CertificateValidation or DomainValidation; $null: opportunistic.")
-        .property("TlsDomain", T::String, "The name the partner's certificate must match (DomainValidation only).")
-        .property("IsTransportRuleScoped", T::Bool, "Used only through a mail-flow rule (default $false).")
-        .property("AllAcceptedDomains", T::Bool, "OnPremises only: all accepted domains (default $false).")
-        .property("RouteAllMessagesViaOnPremises", T::Bool, "OnPremises only (default $false).")
-        .property("CloudServicesMailEnabled", T::Bool, "Hybrid header handling; OnPremises only (default $false).")
-        .property("SenderRewritingEnabled", T::Bool, "OnPremises only: SRS rewriting (default $false).")
+        .property(
+            "RecipientDomains",
+            T::MultiString,
+            "Domains whose mail goes through this connector; *.contoso.com covers subdomains.",
+        )
+        .property(
+            "UseMXRecord",
+            T::Bool,
+            "$true (default): deliver by MX lookup; $false: to SmartHosts.",
+        )
+        .property(
+            "SmartHosts",
+            T::MultiString,
+            "Hosts or IPs to deliver to when UseMXRecord is $false.",
+        )
+        .property(
+            "TlsSettings",
+            T::Enum(TLS_LEVELS),
+            "EncryptionOnly, CertificateValidation or DomainValidation; $null: opportunistic.",
+        )
+        .property(
+            "TlsDomain",
+            T::String,
+            "The name the partner's certificate must match (DomainValidation only).",
+        )
+        .property(
+            "IsTransportRuleScoped",
+            T::Bool,
+            "Used only through a mail-flow rule (default $false).",
+        )
+        .property(
+            "AllAcceptedDomains",
+            T::Bool,
+            "OnPremises only: all accepted domains (default $false).",
+        )
+        .property(
+            "RouteAllMessagesViaOnPremises",
+            T::Bool,
+            "OnPremises only (default $false).",
+        )
+        .property(
+            "CloudServicesMailEnabled",
+            T::Bool,
+            "Hybrid header handling; OnPremises only (default $false).",
+        )
+        .property(
+            "SenderRewritingEnabled",
+            T::Bool,
+            "OnPremises only: SRS rewriting (default $false).",
+        )
         .property("TestMode", T::Bool, "Default $false.")
-        .property("MtaStsMode", T::Enum(&["Opportunistic", "None"]), "Opportunistic (default) or None.")
-        .property("SmtpDaneMode", T::Enum(&["Opportunistic", "Mandatory", "None"]), "Opportunistic (default), Mandatory or None.")
+        .property(
+            "MtaStsMode",
+            T::Enum(&["Opportunistic", "None"]),
+            "Opportunistic (default) or None.",
+        )
+        .property(
+            "SmtpDaneMode",
+            T::Enum(&["Opportunistic", "Mandatory", "None"]),
+            "Opportunistic (default), Mandatory or None.",
+        )
         .should_process(ConfirmImpact::Medium)
 }
 
@@ -73,7 +136,10 @@ pub fn set_signature() -> Signature {
             .identity(true, "The connector: name or GUID.")
             .property("Name", T::String, "Rename the connector (its Guid stays)."),
     )
-    .example("Require a valid certificate", "Set-OutboundConnector 'Fabrikam TLS' -TlsSettings CertificateValidation -TlsDomain $null")
+    .example(
+        "Require a valid certificate",
+        "Set-OutboundConnector 'Fabrikam TLS' -TlsSettings CertificateValidation -TlsDomain $null",
+    )
 }
 
 pub fn get_signature() -> Signature {
@@ -83,10 +149,16 @@ pub fn get_signature() -> Signature {
 }
 
 pub fn remove_signature() -> Signature {
-    Signature::new("Remove-OutboundConnector", "Remove an outbound connector; apply deletes it from the gateway.")
-        .identity(true, "The connector: name or GUID.")
-        .should_process(ConfirmImpact::High)
-        .example("Remove without a prompt", "Remove-OutboundConnector 'Fabrikam TLS' -Confirm:$false")
+    Signature::new(
+        "Remove-OutboundConnector",
+        "Remove an outbound connector; apply deletes it from the gateway.",
+    )
+    .identity(true, "The connector: name or GUID.")
+    .should_process(ConfirmImpact::High)
+    .example(
+        "Remove without a prompt",
+        "Remove-OutboundConnector 'Fabrikam TLS' -Confirm:$false",
+    )
 }
 
 pub fn new(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {

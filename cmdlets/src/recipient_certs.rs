@@ -31,10 +31,18 @@ pub fn apply(
     current: impl Fn(CertAttribute) -> Vec<Cert>,
 ) -> Result<bool, CmdletError> {
     let mut changed = false;
-    for attribute in [CertAttribute::UserCertificate, CertAttribute::UserSMimeCertificate] {
-        let Some(v) = args.get(attribute.property()) else { continue };
+    for attribute in [
+        CertAttribute::UserCertificate,
+        CertAttribute::UserSMimeCertificate,
+    ] {
+        let Some(v) = args.get(attribute.property()) else {
+            continue;
+        };
         let edit = to_multi_bytes(attribute.property(), v)?;
-        let now: Vec<Vec<u8>> = current(attribute).iter().map(|c| c.bytes().to_vec()).collect();
+        let now: Vec<Vec<u8>> = current(attribute)
+            .iter()
+            .map(|c| c.bytes().to_vec())
+            .collect();
         let next = edit.resolve(&now, |a, b| a == b);
         let certificates = next.into_iter().map(Cert::from_bytes).collect();
         changed |= ctx.submit(Operation::SetRecipientCertificates {

@@ -5,7 +5,9 @@ use std::sync::OnceLock;
 use crate::context::{Bound, Context};
 use crate::signature::Signature;
 use crate::value::Value;
-use crate::{inbound_connector, mail_contact, mailbox, outbound_connector, smime_config, CmdletError};
+use crate::{
+    inbound_connector, mail_contact, mailbox, outbound_connector, smime_config, CmdletError,
+};
 
 pub type RunFn = fn(&Bound, &mut Context) -> Result<Vec<Value>, CmdletError>;
 
@@ -30,18 +32,26 @@ pub fn registry() -> &'static [CmdletDef] {
             d(outbound_connector::new_signature(), outbound_connector::new),
             d(outbound_connector::set_signature(), outbound_connector::set),
             d(outbound_connector::get_signature(), outbound_connector::get),
-            d(outbound_connector::remove_signature(), outbound_connector::remove),
+            d(
+                outbound_connector::remove_signature(),
+                outbound_connector::remove,
+            ),
             d(inbound_connector::new_signature(), inbound_connector::new),
             d(inbound_connector::set_signature(), inbound_connector::set),
             d(inbound_connector::get_signature(), inbound_connector::get),
-            d(inbound_connector::remove_signature(), inbound_connector::remove),
+            d(
+                inbound_connector::remove_signature(),
+                inbound_connector::remove,
+            ),
         ]
     })
 }
 
 /// The cmdlet named `name` (case-insensitive, as PowerShell resolves command names).
 pub fn find(name: &str) -> Option<&'static CmdletDef> {
-    registry().iter().find(|c| c.signature.name.eq_ignore_ascii_case(name))
+    registry()
+        .iter()
+        .find(|c| c.signature.name.eq_ignore_ascii_case(name))
 }
 
 /// Cmdlet names close to `name`, best first, for "did you mean".
@@ -49,7 +59,12 @@ pub fn suggest(name: &str) -> Vec<&'static str> {
     let lower = name.to_lowercase();
     let mut scored: Vec<(f64, &'static str)> = registry()
         .iter()
-        .map(|c| (strsim::jaro_winkler(&lower, &c.signature.name.to_lowercase()), c.signature.name))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&lower, &c.signature.name.to_lowercase()),
+                c.signature.name,
+            )
+        })
         .filter(|(s, _)| *s > 0.8)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -72,7 +87,9 @@ mod tests {
                 let dest = match p.destination {
                     Destination::Property(name) => format!("desired state: {name}"),
                     Destination::Identity => "selects the object".to_string(),
-                    Destination::ShouldProcess => "how the command runs (-WhatIf/-Confirm)".to_string(),
+                    Destination::ShouldProcess => {
+                        "how the command runs (-WhatIf/-Confirm)".to_string()
+                    }
                     Destination::Query => "what Get returns".to_string(),
                 };
                 out.push_str(&format!("  -{} <{}> -> {}\n", p.name, p.ty.dotnet(), dest));
@@ -90,7 +107,12 @@ mod tests {
     #[test]
     fn parameter_names_are_unique_per_cmdlet() {
         for c in registry() {
-            let mut names: Vec<_> = c.signature.params.iter().map(|p| p.name.to_lowercase()).collect();
+            let mut names: Vec<_> = c
+                .signature
+                .params
+                .iter()
+                .map(|p| p.name.to_lowercase())
+                .collect();
             names.sort();
             let before = names.len();
             names.dedup();

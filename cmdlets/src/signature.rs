@@ -30,7 +30,9 @@ impl ParamType {
             ParamType::Switch => "System.Management.Automation.SwitchParameter",
             ParamType::Bytes => "System.Byte[]",
             ParamType::MultiBytes => "Microsoft.Exchange.Data.MultiValuedProperty`1[System.Byte[]]",
-            ParamType::MultiString => "Microsoft.Exchange.Data.MultiValuedProperty`1[System.String]",
+            ParamType::MultiString => {
+                "Microsoft.Exchange.Data.MultiValuedProperty`1[System.String]"
+            }
             ParamType::Enum(_) => "System.Enum",
             ParamType::Identity => "IdParameter",
         }
@@ -129,7 +131,13 @@ impl Signature {
     }
 
     /// A mandatory property parameter, optionally positional.
-    pub fn required(self, name: &'static str, ty: ParamType, position: Option<usize>, help: &'static str) -> Self {
+    pub fn required(
+        self,
+        name: &'static str,
+        ty: ParamType,
+        position: Option<usize>,
+        help: &'static str,
+    ) -> Self {
         self.push(ParamSpec {
             name,
             ty,
@@ -165,11 +173,16 @@ impl Signature {
     }
 
     pub fn example(mut self, description: &'static str, script: &'static str) -> Self {
-        self.examples.push(Example { description, script });
+        self.examples.push(Example {
+            description,
+            script,
+        });
         self
     }
 
     pub fn param(&self, name: &str) -> Option<&ParamSpec> {
-        self.params.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+        self.params
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 }

@@ -19,31 +19,131 @@ const ISSUING_CA: &str = "SMIMECertificateIssuingCA";
 
 /// The OWA settings: (name, type, help).
 const SETTINGS: &[(&str, T, &str)] = &[
-    ("OWAAllowUserChoiceOfSigningCertificate", T::Bool, "Let users pick their signing certificate (default $false)."),
-    ("OWAAlwaysEncrypt", T::Bool, "Encrypt every message sent from Outlook on the web (default $false)."),
-    ("OWAAlwaysSign", T::Bool, "Sign every message sent from Outlook on the web (default $false)."),
-    ("OWABCCEncryptedEmailForking", T::UInt32, "0: one encrypted message per Bcc recipient (default); 1: one for all Bcc; 2: no forking."),
-    ("OWACheckCRLOnSend", T::Bool, "Block sending when the CRL cannot be reached (default $false)."),
-    ("OWAClearSign", T::Bool, "Clear-signed ($true, default) or opaque-signed messages."),
-    ("OWACopyRecipientHeaders", T::Bool, "Reserved by Exchange (default $false)."),
-    ("OWACRLConnectionTimeout", T::UInt32, "Milliseconds for one CRL fetch (default 60000)."),
-    ("OWACRLRetrievalTimeout", T::UInt32, "Milliseconds for all CRL fetches of one validation (default 10000)."),
-    ("OWADisableCRLCheck", T::Bool, "Turn CRL checking off (default $false)."),
-    ("OWADLExpansionTimeout", T::UInt32, "Milliseconds to expand a distribution group when encrypting (default 60000)."),
-    ("OWAEncryptionAlgorithms", T::String, "Semicolon-separated algorithm ids, e.g. 6610 for AES256 (default 6610)."),
-    ("OWAEncryptTemporaryBuffers", T::Bool, "Encrypt client-side temporary buffers (default $true)."),
-    ("OWAForceSMIMEClientUpgrade", T::Bool, "Require users to install a newer S/MIME control (default $true)."),
-    ("OWAIncludeCertificateChainAndRootCertificate", T::Bool, "Include the chain and the root in signed messages (default $false)."),
-    ("OWAIncludeCertificateChainWithoutRootCertificate", T::Bool, "Include the chain without the root (default $false)."),
-    ("OWAIncludeSMIMECapabilitiesInMessage", T::Bool, "Add the S/MIME capabilities attribute (default $false)."),
-    ("OWAOnlyUseSmartCard", T::Bool, "Require smart-card certificates (default $false)."),
-    ("OWASenderCertificateAttributesToDisplay", T::String, "Comma-separated OIDs shown when the sender address and certificate differ."),
-    ("OWASignedEmailCertificateInclusion", T::Bool, "Include the signing and encryption certificates in signed mail (default $true)."),
-    ("OWASigningAlgorithms", T::String, "Semicolon-separated algorithm ids, e.g. 800C for SHA256 (default 8004)."),
-    ("OWATripleWrapSignedEncryptedMail", T::Bool, "Sign, encrypt, then sign again (default $false)."),
-    ("OWAUseKeyIdentifier", T::Bool, "Use the key identifier in the encrypted token (default $false)."),
-    ("OWAUseSecondaryProxiesWhenFindingCertificates", T::Bool, "Also match proxy addresses against certificates (default $true)."),
-    ("NoSignOnReply", T::Bool, "Exchange Online, new Outlook: replies do not inherit the signature (default $true)."),
+    (
+        "OWAAllowUserChoiceOfSigningCertificate",
+        T::Bool,
+        "Let users pick their signing certificate (default $false).",
+    ),
+    (
+        "OWAAlwaysEncrypt",
+        T::Bool,
+        "Encrypt every message sent from Outlook on the web (default $false).",
+    ),
+    (
+        "OWAAlwaysSign",
+        T::Bool,
+        "Sign every message sent from Outlook on the web (default $false).",
+    ),
+    (
+        "OWABCCEncryptedEmailForking",
+        T::UInt32,
+        "0: one encrypted message per Bcc recipient (default); 1: one for all Bcc; 2: no forking.",
+    ),
+    (
+        "OWACheckCRLOnSend",
+        T::Bool,
+        "Block sending when the CRL cannot be reached (default $false).",
+    ),
+    (
+        "OWAClearSign",
+        T::Bool,
+        "Clear-signed ($true, default) or opaque-signed messages.",
+    ),
+    (
+        "OWACopyRecipientHeaders",
+        T::Bool,
+        "Reserved by Exchange (default $false).",
+    ),
+    (
+        "OWACRLConnectionTimeout",
+        T::UInt32,
+        "Milliseconds for one CRL fetch (default 60000).",
+    ),
+    (
+        "OWACRLRetrievalTimeout",
+        T::UInt32,
+        "Milliseconds for all CRL fetches of one validation (default 10000).",
+    ),
+    (
+        "OWADisableCRLCheck",
+        T::Bool,
+        "Turn CRL checking off (default $false).",
+    ),
+    (
+        "OWADLExpansionTimeout",
+        T::UInt32,
+        "Milliseconds to expand a distribution group when encrypting (default 60000).",
+    ),
+    (
+        "OWAEncryptionAlgorithms",
+        T::String,
+        "Semicolon-separated algorithm ids, e.g. 6610 for AES256 (default 6610).",
+    ),
+    (
+        "OWAEncryptTemporaryBuffers",
+        T::Bool,
+        "Encrypt client-side temporary buffers (default $true).",
+    ),
+    (
+        "OWAForceSMIMEClientUpgrade",
+        T::Bool,
+        "Require users to install a newer S/MIME control (default $true).",
+    ),
+    (
+        "OWAIncludeCertificateChainAndRootCertificate",
+        T::Bool,
+        "Include the chain and the root in signed messages (default $false).",
+    ),
+    (
+        "OWAIncludeCertificateChainWithoutRootCertificate",
+        T::Bool,
+        "Include the chain without the root (default $false).",
+    ),
+    (
+        "OWAIncludeSMIMECapabilitiesInMessage",
+        T::Bool,
+        "Add the S/MIME capabilities attribute (default $false).",
+    ),
+    (
+        "OWAOnlyUseSmartCard",
+        T::Bool,
+        "Require smart-card certificates (default $false).",
+    ),
+    (
+        "OWASenderCertificateAttributesToDisplay",
+        T::String,
+        "Comma-separated OIDs shown when the sender address and certificate differ.",
+    ),
+    (
+        "OWASignedEmailCertificateInclusion",
+        T::Bool,
+        "Include the signing and encryption certificates in signed mail (default $true).",
+    ),
+    (
+        "OWASigningAlgorithms",
+        T::String,
+        "Semicolon-separated algorithm ids, e.g. 800C for SHA256 (default 8004).",
+    ),
+    (
+        "OWATripleWrapSignedEncryptedMail",
+        T::Bool,
+        "Sign, encrypt, then sign again (default $false).",
+    ),
+    (
+        "OWAUseKeyIdentifier",
+        T::Bool,
+        "Use the key identifier in the encrypted token (default $false).",
+    ),
+    (
+        "OWAUseSecondaryProxiesWhenFindingCertificates",
+        T::Bool,
+        "Also match proxy addresses against certificates (default $true).",
+    ),
+    (
+        "NoSignOnReply",
+        T::Bool,
+        "Exchange Online, new Outlook: replies do not inherit the signature (default $true).",
+    ),
 ];
 
 /// Exchange's values for settings nobody set (cmdlets.md 1.2).
@@ -67,9 +167,15 @@ fn defaults() -> Map<String, Json> {
 }
 
 pub fn get_signature() -> Signature {
-    Signature::new("Get-SmimeConfig", "Show the organization's S/MIME settings as the desired state has them.")
-        .identity(false, "Reserved: there is one configuration per organization.")
-        .example("Show the settings", "Get-SmimeConfig")
+    Signature::new(
+        "Get-SmimeConfig",
+        "Show the organization's S/MIME settings as the desired state has them.",
+    )
+    .identity(
+        false,
+        "Reserved: there is one configuration per organization.",
+    )
+    .example("Show the settings", "Get-SmimeConfig")
 }
 
 pub fn set_signature() -> Signature {
@@ -97,12 +203,19 @@ pub fn set_signature() -> Signature {
 /// The effective configuration: desired over live over Exchange's defaults, with the computed expiry properties.
 pub fn get(_args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
     let mut props = defaults();
-    for layer in [ctx.live.smime_config.as_ref(), ctx.state.smime_config.as_ref()].into_iter().flatten() {
+    for layer in [
+        ctx.live.smime_config.as_ref(),
+        ctx.state.smime_config.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
         if let Ok(Json::Object(m)) = serde_json::to_value(layer) {
             props.extend(m);
         }
     }
-    let effective: SmimeConfig = serde_json::from_value(Json::Object(props.clone())).unwrap_or_default();
+    let effective: SmimeConfig =
+        serde_json::from_value(Json::Object(props.clone())).unwrap_or_default();
     let certs: Vec<CertInfo> = effective
         .SMIMECertificateIssuingCA
         .flatten()
@@ -112,7 +225,9 @@ pub fn get(_args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> 
     let extra = vec![
         (
             "SMIMECertificatesExpiryDate".to_string(),
-            soonest.map(|c| Value::String(c.not_after_text())).unwrap_or(Value::Null),
+            soonest
+                .map(|c| Value::String(c.not_after_text()))
+                .unwrap_or(Value::Null),
         ),
         (
             "SMIMEExpiredCertificateThumbprint".to_string(),
@@ -124,7 +239,12 @@ pub fn get(_args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> 
         "SmimeConfiguration",
         &Json::Object(props),
         extra,
-        vec!["OWAAlwaysSign", "OWAAlwaysEncrypt", "SMIMECertificatesExpiryDate", "SMIMEExpiredCertificateThumbprint"],
+        vec![
+            "OWAAlwaysSign",
+            "OWAAlwaysEncrypt",
+            "SMIMECertificatesExpiryDate",
+            "SMIMEExpiredCertificateThumbprint",
+        ],
     )])
 }
 
@@ -132,15 +252,22 @@ pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
     let sig = set_signature();
     let mut changes = Map::new();
     for (name, value) in &args.values {
-        let Some(spec) = sig.param(name) else { continue };
-        let Destination::Property(prop) = spec.destination else { continue };
+        let Some(spec) = sig.param(name) else {
+            continue;
+        };
+        let Destination::Property(prop) = spec.destination else {
+            continue;
+        };
         if prop == ISSUING_CA {
             continue;
         }
         changes.insert(prop.to_string(), property_json(spec, value, None)?);
     }
-    let mut changes: SmimeConfig = serde_json::from_value(Json::Object(changes))
-        .map_err(|e| CmdletError::Invalid { param: None, message: e.to_string() })?;
+    let mut changes: SmimeConfig =
+        serde_json::from_value(Json::Object(changes)).map_err(|e| CmdletError::Invalid {
+            param: None,
+            message: e.to_string(),
+        })?;
     if let Some(v) = args.get(ISSUING_CA) {
         changes.SMIMECertificateIssuingCA = Some(issuing_ca(v)?);
     }
@@ -170,21 +297,36 @@ fn issuing_ca(v: &Value) -> Result<Option<Cert>, CmdletError> {
         ));
     }
     let ders = read_collection(&bytes).map_err(|e| {
-        CmdletError::invalid(ISSUING_CA, format!("SMIMECertificateIssuingCA has wrong format: {e}"))
+        CmdletError::invalid(
+            ISSUING_CA,
+            format!("SMIMECertificateIssuingCA has wrong format: {e}"),
+        )
     })?;
     let infos: Vec<CertInfo> = ders
         .iter()
         .map(|d| CertInfo::from_der(d))
         .collect::<Result<_, _>>()
-        .map_err(|e| CmdletError::invalid(ISSUING_CA, format!("Certificate Expiry date has wrong format: {e}")))?;
+        .map_err(|e| {
+            CmdletError::invalid(
+                ISSUING_CA,
+                format!("Certificate Expiry date has wrong format: {e}"),
+            )
+        })?;
     if infos.is_empty() {
         return Err(CmdletError::invalid(
             ISSUING_CA,
             "SMIMECertificateIssuingCA has wrong format: the collection holds no certificate",
         ));
     }
-    let now = mailsec_state::clock::now().map_err(|e| CmdletError::Invalid { param: None, message: e.to_string() })?;
-    let expired: Vec<String> = infos.iter().filter(|i| i.not_after < now).map(|i| i.thumbprint.clone()).collect();
+    let now = mailsec_state::clock::now().map_err(|e| CmdletError::Invalid {
+        param: None,
+        message: e.to_string(),
+    })?;
+    let expired: Vec<String> = infos
+        .iter()
+        .filter(|i| i.not_after < now)
+        .map(|i| i.thumbprint.clone())
+        .collect();
     if !expired.is_empty() {
         return Err(CmdletError::invalid(
             ISSUING_CA,

@@ -73,7 +73,10 @@ impl Value {
     pub fn property(&self, name: &str) -> Option<&Value> {
         match self {
             Value::Object(o) => o.get(name),
-            Value::Hashtable(h) => h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v),
+            Value::Hashtable(h) => h
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -91,7 +94,12 @@ impl fmt::Display for Value {
             Value::String(s) => f.write_str(s),
             Value::Bytes(b) => {
                 let head: Vec<String> = b.iter().take(8).map(|x| x.to_string()).collect();
-                write!(f, "{{{}{}}}", head.join(", "), if b.len() > 8 { "..." } else { "" })
+                write!(
+                    f,
+                    "{{{}{}}}",
+                    head.join(", "),
+                    if b.len() > 8 { "..." } else { "" }
+                )
             }
             Value::Cert(c) => f.write_str(&c.summary()),
             Value::Array(a) => {

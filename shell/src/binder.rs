@@ -7,7 +7,11 @@ use crate::syntax::ast::Span;
 /// One argument as the evaluator hands it over: a `-Name` token (maybe with a `:value`) or a value.
 #[derive(Debug, Clone)]
 pub enum Arg {
-    Param { name: String, span: Span, value: Option<(Value, Span)> },
+    Param {
+        name: String,
+        span: Span,
+        value: Option<(Value, Span)>,
+    },
     Value(Value, Span),
 }
 
@@ -18,6 +22,15 @@ pub struct Common {
     pub error_action: Option<String>,
     /// -WarningAction `SilentlyContinue`/`Ignore` hides warnings.
     pub warning_action: Option<String>,
+}
+
+/// The result of binding: the cmdlet's parameters, the common ones, and where each value came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Binding {
+    pub bound: Bound,
+    pub common: Common,
+    /// Span of each bound parameter's value, for pointing errors at it.
+    pub spans: Vec<(String, Span)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,20 +50,21 @@ enum Found<'a> {
 
 fn lookup<'a>(sig: &'a Signature, name: &str, span: Span) -> Result<Found<'a>, BindError> {
     let lname = name.to_lowercase();
-    if let Some(p) = sig
-        .params
-        .iter()
-        .find(|p| p.name.eq_ignore_ascii_case(name) || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)))
-    {
+    if let Some(p) = sig.params.iter().find(|p| {
+        p.name.eq_ignore_ascii_case(name) || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    }) {
         return Ok(Found::Param(p));
     }
-    if let Some((c, _)) = COMMON
-        .iter()
-        .find(|(c, aliases)| c.eq_ignore_ascii_case(name) || aliases.iter().any(|a| a.eq_ignore_ascii_case(name)))
-    {
+    if let Some((c, _)) = COMMON.iter().find(|(c, aliases)| {
+        c.eq_ignore_ascii_case(name) || aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    }) {
         return Ok(Found::Common(c));
     }
-    let prefixed: Vec<&ParamSpec> = sig.params.iter().filter(|p| p.name.to_lowercase().starts_with(&lname)).collect();
+    let prefixed: Vec<&ParamSpec> = sig
+        .params
+        .iter()
+        .filter(|p| p.name.to_lowercase().starts_with(&lname))
+        .collect();
     match prefixed.as_slice() {
         [one] => return Ok(Found::Param(one)),
         [] => {}
@@ -66,7 +80,10 @@ fn lookup<'a>(sig: &'a Signature, name: &str, span: Span) -> Result<Found<'a>, B
         }
     }
     // Common parameters never win a prefix tie against the cmdlet's own; they match only when nothing else does.
-    if let Some((c, _)) = COMMON.iter().find(|(c, _)| c.to_lowercase().starts_with(&lname)) {
+    if let Some((c, _)) = COMMON
+        .iter()
+        .find(|(c, _)| c.to_lowercase().starts_with(&lname))
+    {
         return Ok(Found::Common(c));
     }
     let mut names: Vec<(f64, &str)> = sig
@@ -80,14 +97,17 @@ fn lookup<'a>(sig: &'a Signature, name: &str, span: Span) -> Result<Found<'a>, B
         message: format!("A parameter cannot be found that matches parameter name '{name}'."),
         span,
         help: Some(match names.first() {
-            Some((_, best)) => format!("did you mean -{best}? `Get-Help {}` lists its parameters", sig.name),
+            Some((_, best)) => format!(
+                "did you mean -{best}? `Get-Help {}` lists its parameters",
+                sig.name
+            ),
             None => format!("`Get-Help {}` lists its parameters", sig.name),
         }),
     })
 }
 
 /// Bind `args` to `sig`. `cmd_span` is where to point for missing mandatory parameters.
-pub fn bind(sig: &Signature, args: Vec<Arg>, cmd_span: Span) -> Result<(Bound, Common, Vec<(String, Span)>), BindError> {
+pub fn bind(sig: &Signature, args: Vec<Arg>, cmd_span: Span) -> Result<Binding, BindError> {
     let mut bound = Bound::default();
     let mut spans: Vec<(String, Span)> = Vec::new();
     let mut common = Common::default();
@@ -128,9 +148,14 @@ pub fn bind(sig: &Signature, args: Vec<Arg>, cmd_span: Span) -> Result<(Bound, C
                 match found {
                     Found::Common(c) => {
                         let text = value.0.to_string();
-                        let Some(action) = ACTIONS.iter().find(|a| a.eq_ignore_ascii_case(text.trim())) else {
+                        let Some(action) =
+                            ACTIONS.iter().find(|a| a.eq_ignore_ascii_case(text.trim()))
+                        else {
                             return Err(BindError {
-                                message: format!("Cannot bind parameter '{c}': '{text}' is not one of {}.", ACTIONS.join(", ")),
+                                message: format!(
+                                    "Cannot bind parameter '{c}': '{text}' is not one of {}.",
+                                    ACTIONS.join(", ")
+                                ),
                                 span: value.1,
                                 help: None,
                             });
@@ -149,7 +174,7 @@ pub fn bind(sig: &Signature, args: Vec<Arg>, cmd_span: Span) -> Result<(Bound, C
                             });
                         }
                         bound.values.push((p.name, value.0));
-                        spans.push((p.name.to_string(), value.1.to(span)));
+                        spans.push((p.name.to_string(), value.1));
                     }
                 }
             }
@@ -170,14 +195,23 @@ pub fn bind(sig: &Signature, args: Vec<Arg>, cmd_span: Span) -> Result<(Bound, C
             }
             None => {
                 return Err(BindError {
-                    message: format!("A positional parameter cannot be found that accepts argument '{v}'."),
+                    message: format!(
+                        "A positional parameter cannot be found that accepts argument '{v}'."
+                    ),
                     span: s,
-                    help: Some("name the parameter (-Name value), or quote a value that has spaces".into()),
+                    help: Some(
+                        "name the parameter (-Name value), or quote a value that has spaces".into(),
+                    ),
                 })
             }
         }
     }
-    let missing: Vec<&str> = sig.params.iter().filter(|p| p.mandatory && !bound.has(p.name)).map(|p| p.name).collect();
+    let missing: Vec<&str> = sig
+        .params
+        .iter()
+        .filter(|p| p.mandatory && !bound.has(p.name))
+        .map(|p| p.name)
+        .collect();
     if !missing.is_empty() {
         return Err(BindError {
             message: format!(
@@ -185,10 +219,21 @@ pub fn bind(sig: &Signature, args: Vec<Arg>, cmd_span: Span) -> Result<(Bound, C
                 missing.join(" ")
             ),
             span: cmd_span,
-            help: Some(format!("add {}", missing.iter().map(|m| format!("-{m} <value>")).collect::<Vec<_>>().join(" "))),
+            help: Some(format!(
+                "add {}",
+                missing
+                    .iter()
+                    .map(|m| format!("-{m} <value>"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )),
         });
     }
-    Ok((bound, common, spans))
+    Ok(Binding {
+        bound,
+        common,
+        spans,
+    })
 }
 
 #[cfg(test)]
@@ -196,10 +241,16 @@ mod tests {
     use super::*;
 
     fn sig() -> Signature {
-        mailsec_cmdlets::find("Set-MailContact").map(|c| c.signature.clone()).unwrap()
+        mailsec_cmdlets::find("Set-MailContact")
+            .map(|c| c.signature.clone())
+            .unwrap()
     }
     fn p(name: &str) -> Arg {
-        Arg::Param { name: name.into(), span: Span::new(0, 1), value: None }
+        Arg::Param {
+            name: name.into(),
+            span: Span::new(0, 1),
+            value: None,
+        }
     }
     fn v(s: &str) -> Arg {
         Arg::Value(Value::String(s.into()), Span::new(2, 3))
@@ -207,7 +258,8 @@ mod tests {
 
     #[test]
     fn named_positional_and_prefix() {
-        let (b, _, _) = bind(&sig(), vec![v("jo"), p("Disp"), v("Jo J")], Span::default()).unwrap();
+        let Binding { bound: b, .. } =
+            bind(&sig(), vec![v("jo"), p("Disp"), v("Jo J")], Span::default()).unwrap();
         assert_eq!(b.get("Identity"), Some(&Value::String("jo".into())));
         assert_eq!(b.get("DisplayName"), Some(&Value::String("Jo J".into())));
     }
@@ -215,30 +267,58 @@ mod tests {
     #[test]
     fn ambiguous_prefix_lists_candidates() {
         let e = bind(&sig(), vec![v("jo"), p("User"), v("x")], Span::default()).unwrap_err();
-        assert!(e.message.contains("-UserCertificate -UserSMimeCertificate"), "{}", e.message);
+        assert!(
+            e.message.contains("-UserCertificate -UserSMimeCertificate"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn unknown_parameter_suggests() {
-        let e = bind(&sig(), vec![v("jo"), p("DisplayNam3"), v("x")], Span::default()).unwrap_err();
-        assert_eq!(e.message, "A parameter cannot be found that matches parameter name 'DisplayNam3'.");
+        let e = bind(
+            &sig(),
+            vec![v("jo"), p("DisplayNam3"), v("x")],
+            Span::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "A parameter cannot be found that matches parameter name 'DisplayNam3'."
+        );
         assert!(e.help.unwrap().contains("did you mean -DisplayName?"));
     }
 
     #[test]
     fn switches_common_and_extra_positionals() {
-        let (b, c, _) = bind(&sig(), vec![v("jo"), p("WhatIf"), p("ea"), v("stop")], Span::default()).unwrap();
+        let Binding {
+            bound: b,
+            common: c,
+            ..
+        } = bind(
+            &sig(),
+            vec![v("jo"), p("WhatIf"), p("ea"), v("stop")],
+            Span::default(),
+        )
+        .unwrap();
         assert_eq!(b.get("WhatIf"), Some(&Value::Bool(true)));
         assert_eq!(c.error_action.as_deref(), Some("Stop"));
         let e = bind(&sig(), vec![v("jo"), v("Receive")], Span::default()).unwrap_err();
-        assert_eq!(e.message, "A positional parameter cannot be found that accepts argument 'Receive'.");
+        assert_eq!(
+            e.message,
+            "A positional parameter cannot be found that accepts argument 'Receive'."
+        );
     }
 
     #[test]
     fn mandatory_and_missing_argument() {
         let e = bind(&sig(), vec![], Span::default()).unwrap_err();
-        assert!(e.message.ends_with("missing mandatory parameters: Identity."));
+        assert!(e
+            .message
+            .ends_with("missing mandatory parameters: Identity."));
         let e = bind(&sig(), vec![v("jo"), p("Alias")], Span::default()).unwrap_err();
-        assert!(e.message.starts_with("Missing an argument for parameter 'Alias'."));
+        assert!(e
+            .message
+            .starts_with("Missing an argument for parameter 'Alias'."));
     }
 }

@@ -12,16 +12,27 @@ use crate::session::{self, Script};
 #[command(
     name = "mailsec",
     version,
+    disable_help_subcommand = true,
     about = "An admin shell and reconcile engine for S/MIME and TLS mail security",
     long_about = "Run Exchange-style cmdlets against a desired-state YAML file, then plan and apply it to the directory and gateway.\n\nExit codes: 0 success (plan: no changes); 1 error; 2 plan --detailed-exitcode found changes."
 )]
 pub struct Cli {
     /// The desired-state file.
-    #[arg(long, global = true, env = "MAILSEC_STATE", default_value = "mailsec.yaml")]
+    #[arg(
+        long,
+        global = true,
+        env = "MAILSEC_STATE",
+        default_value = "mailsec.yaml"
+    )]
     pub state: PathBuf,
 
     /// Run these commands (PowerShell syntax) and save the state once at the end.
-    #[arg(short = 'c', long = "command", value_name = "SCRIPT", conflicts_with = "script")]
+    #[arg(
+        short = 'c',
+        long = "command",
+        value_name = "SCRIPT",
+        conflicts_with = "script"
+    )]
     pub command: Option<String>,
 
     /// A script file (.ps1) to run.
@@ -73,7 +84,10 @@ fn run_file(store: &Store, file: &PathBuf) -> i32 {
             &Script {
                 name: file.display().to_string(),
                 text,
-                base_dir: file.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")),
+                base_dir: file
+                    .parent()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from(".")),
             },
         ),
         Err(e) => {
@@ -89,9 +103,19 @@ pub fn main() -> i32 {
     let store = Store::new(&cli.state);
     match (&cli.sub, &cli.command, &cli.script) {
         (Some(Sub::Run { file }), _, _) => run_file(&store, file),
-        (Some(Sub::Plan { json, detailed_exitcode }), _, _) => commands::plan::run(
+        (
+            Some(Sub::Plan {
+                json,
+                detailed_exitcode,
+            }),
+            _,
+            _,
+        ) => commands::plan::run(
             &store,
-            &commands::plan::PlanArgs { json: *json, detailed_exitcode: *detailed_exitcode },
+            &commands::plan::PlanArgs {
+                json: *json,
+                detailed_exitcode: *detailed_exitcode,
+            },
         ),
         (Some(Sub::Apply { auto_approve }), _, _) => commands::apply::run(&store, *auto_approve),
         (Some(Sub::Schema), _, _) => commands::schema::run(),
@@ -112,5 +136,14 @@ pub fn main() -> i32 {
             let _ = Cli::command().print_help();
             2
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

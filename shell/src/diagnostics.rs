@@ -20,9 +20,19 @@ struct Report {
 }
 
 /// One error as text: `message`, the source line with a caret at `span`, and the help line.
-pub fn render(source_name: &str, source: &str, message: &str, span: Span, label: &str, help: Option<&str>) -> String {
+pub fn render(
+    source_name: &str,
+    source: &str,
+    message: &str,
+    span: Span,
+    label: &str,
+    help: Option<&str>,
+) -> String {
     let start = span.start.min(source.len());
-    let len = span.end.saturating_sub(span.start).min(source.len() - start);
+    let len = span
+        .end
+        .saturating_sub(span.start)
+        .min(source.len() - start);
     let report = Report {
         message: message.to_string(),
         src: NamedSource::new(source_name, source.to_string()),
@@ -36,7 +46,9 @@ pub fn render(source_name: &str, source: &str, message: &str, span: Span, label:
         GraphicalTheme::unicode_nocolor()
     };
     let mut out = String::new();
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(120)
+        .with_wrap_lines(false);
     if handler.render_report(&mut out, &report).is_err() {
         out = format!("error: {message}\n");
     }
@@ -48,7 +60,12 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
     let before = source.get(..offset).unwrap_or(source);
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -59,7 +76,14 @@ mod tests {
     #[test]
     fn caret_points_at_the_span() {
         let src = "Get-Mailbox\nSet-Mailbox -Identity nobody";
-        let text = render("script.ps1", src, "not found", Span::new(34, 40), "ObjectNotFound", Some("check the name"));
+        let text = render(
+            "script.ps1",
+            src,
+            "not found",
+            Span::new(34, 40),
+            "ObjectNotFound",
+            Some("check the name"),
+        );
         assert!(text.contains("script.ps1:2:23"), "{text}");
         assert!(text.contains("check the name"));
         assert_eq!(line_col(src, 34), (2, 23));

@@ -13,7 +13,9 @@ pub fn print(out: &mut dyn Write, values: &[Value]) {
         if let Value::Object(first) = &values[i] {
             // A run of objects of one type shares one table.
             let mut j = i;
-            while j < values.len() && matches!(&values[j], Value::Object(o) if o.type_name == first.type_name) {
+            while j < values.len()
+                && matches!(&values[j], Value::Object(o) if o.type_name == first.type_name)
+            {
                 j += 1;
             }
             let _ = write!(out, "{}", table(&values[i..j]));
@@ -36,7 +38,11 @@ fn scalar(v: &Value) -> String {
 pub fn cell(v: &Value) -> String {
     match v {
         Value::Cert(c) => match c.certificates().as_slice() {
-            [one] => format!("{} (expires {})", one.subject, &one.not_after_text()[..10.min(one.not_after_text().len())]),
+            [one] => format!(
+                "{} (expires {})",
+                one.subject,
+                &one.not_after_text()[..10.min(one.not_after_text().len())]
+            ),
             [] => format!("{} bytes", c.bytes().len()),
             many => format!("{} with {} certificates", c.format(), many.len()),
         },
@@ -56,17 +62,32 @@ fn table(objs: &[Value]) -> String {
     let columns: Vec<String> = if first.default_columns.is_empty() {
         first.props.iter().map(|(k, _)| k.clone()).collect()
     } else {
-        first.default_columns.iter().map(|c| c.to_string()).collect()
+        first
+            .default_columns
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
     };
     let mut b = Builder::default();
     b.push_record(columns.iter().cloned());
     b.push_record(columns.iter().map(|c| "-".repeat(c.chars().count())));
     for o in objs {
         if let Value::Object(o) = o {
-            b.push_record(columns.iter().map(|c| o.get(c).map(cell).unwrap_or_default()));
+            b.push_record(
+                columns
+                    .iter()
+                    .map(|c| o.get(c).map(cell).unwrap_or_default()),
+            );
         }
     }
     let mut t = b.build();
     t.with(Style::blank());
-    format!("\n{}\n\n", t.to_string().lines().map(str::trim_end).collect::<Vec<_>>().join("\n"))
+    format!(
+        "\n{}\n\n",
+        t.to_string()
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
 }

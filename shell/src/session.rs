@@ -24,9 +24,22 @@ pub fn run(store: &Store, script: &Script) -> i32 {
         Ok(a) => a,
         Err(errors) => {
             for e in &errors {
-                eprint!("{}", render(&script.name, &script.text, &e.message, e.span, "here", e.help.as_deref()));
+                eprint!(
+                    "{}",
+                    render(
+                        &script.name,
+                        &script.text,
+                        &e.message,
+                        e.span,
+                        "here",
+                        e.help.as_deref()
+                    )
+                );
             }
-            eprintln!("The script was not run: fix the syntax error{} above. Nothing was changed.", if errors.len() > 1 { "s" } else { "" });
+            eprintln!(
+                "The script was not run: fix the syntax error{} above. Nothing was changed.",
+                if errors.len() > 1 { "s" } else { "" }
+            );
             return 1;
         }
     };
@@ -70,15 +83,16 @@ pub fn run(store: &Store, script: &Script) -> i32 {
         let _ = std::io::stdin().lock().read_line(&mut line);
         matches!(line.trim().to_lowercase().as_str(), "y" | "yes")
     };
-    let mut io = Io {
-        out: &mut out,
-        report: &mut report,
-        warn: &mut warn,
-        confirm: if interactive { Some(&mut ask) } else { None },
+    let result = {
+        let mut io = Io {
+            out: &mut out,
+            report: &mut report,
+            warn: &mut warn,
+            confirm: if interactive { Some(&mut ask) } else { None },
+        };
+        ev.run(&ast, &mut io)
     };
-    let result = ev.run(&ast, &mut io);
     let had_error = ev.had_error;
-    drop(io);
     let _ = out.flush();
     if let Err(e) = result {
         eprint!("{}", describe(script, &e));
@@ -99,5 +113,12 @@ fn describe(script: &Script, e: &RuntimeError) -> String {
         Some(c) => format!("{c}: {}", e.message),
         None => e.message.clone(),
     };
-    render(&script.name, &script.text, &message, e.span, e.category.unwrap_or("here"), e.help.as_deref())
+    render(
+        &script.name,
+        &script.text,
+        &message,
+        e.span,
+        e.category.unwrap_or("here"),
+        e.help.as_deref(),
+    )
 }

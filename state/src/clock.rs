@@ -12,10 +12,12 @@ pub struct ClockError {
 
 pub fn now() -> Result<OffsetDateTime, ClockError> {
     match std::env::var("MAILSEC_NOW") {
-        Ok(v) if !v.trim().is_empty() => OffsetDateTime::parse(v.trim(), &Rfc3339).map_err(|e| ClockError {
-            value: v,
-            message: e.to_string(),
-        }),
+        Ok(v) if !v.trim().is_empty() => {
+            OffsetDateTime::parse(v.trim(), &Rfc3339).map_err(|e| ClockError {
+                value: v,
+                message: e.to_string(),
+            })
+        }
         _ => Ok(OffsetDateTime::now_utc()),
     }
 }

@@ -23,7 +23,9 @@ pub fn mailsec_bin() -> &'static Path {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root().join("target"));
-        target.join("debug").join(format!("mailsec{}", std::env::consts::EXE_SUFFIX))
+        target
+            .join("debug")
+            .join(format!("mailsec{}", std::env::consts::EXE_SUFFIX))
     })
 }
 
@@ -35,7 +37,9 @@ pub fn require_tool(tool: &str) -> bool {
         if std::env::var("MAILSEC_E2E").as_deref() == Ok("required") {
             panic!("{tool} is required (MAILSEC_E2E=required) but is not installed; run .ci/install-deps");
         }
-        eprintln!("skipping: {tool} is not installed (set MAILSEC_E2E=required to make this an error)");
+        eprintln!(
+            "skipping: {tool} is not installed (set MAILSEC_E2E=required to make this an error)"
+        );
     }
     found
 }
@@ -71,7 +75,9 @@ impl Default for Workspace {
 
 impl Workspace {
     pub fn new() -> Self {
-        Workspace { dir: tempfile::tempdir().expect("temp dir") }
+        Workspace {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -94,8 +100,17 @@ impl Workspace {
     /// Make the quickstart's certificates under `input/` with the example's openssl script.
     pub fn make_certs(&self) {
         let script = root().join("examples/quickstart/make-certs.sh");
-        let out = Command::new("bash").arg(script).arg("input").current_dir(self.path()).output().expect("run make-certs.sh");
-        assert!(out.status.success(), "make-certs.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("bash")
+            .arg(script)
+            .arg("input")
+            .current_dir(self.path())
+            .output()
+            .expect("run make-certs.sh");
+        assert!(
+            out.status.success(),
+            "make-certs.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Seed the embedded directory with the quickstart's mailboxes.
@@ -122,13 +137,18 @@ impl Workspace {
 pub fn redact(text: &str, dir: &Path) -> String {
     let mut s = text.replace(&dir.display().to_string(), "[WORK]");
     let patterns: &[(&str, &str)] = &[
-        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[GUID]"),
+        (
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            "[GUID]",
+        ),
         (r"\b[0-9a-f]{64}\b", "[SHA256]"),
         (r"\b[0-9A-F]{40}\b", "[THUMBPRINT]"),
         (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "[TIME]"),
     ];
     for (pat, rep) in patterns {
-        s = regex_lite::Regex::new(pat).map(|re| re.replace_all(&s, *rep).into_owned()).unwrap_or(s);
+        s = regex_lite::Regex::new(pat)
+            .map(|re| re.replace_all(&s, *rep).into_owned())
+            .unwrap_or(s);
     }
     s
 }

@@ -15,7 +15,11 @@ fn unknown_mailbox_is_an_exchange_like_error_and_changes_nothing() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("-c:1:23"), "the error points at the identity: {}", r.stderr);
+    assert!(
+        r.stderr.contains("-c:1:23"),
+        "the error points at the identity: {}",
+        r.stderr
+    );
     assert_eq!(ws.read("mailsec.yaml"), before);
 }
 
@@ -28,7 +32,11 @@ fn a_failing_command_is_skipped_and_the_rest_is_saved() {
         "Set-Mailbox nobody -UserCertificate $null\nNew-MailContact -Name P -ExternalEmailAddress p@partner.example",
     ]);
     assert_eq!(r.code, 1);
-    assert!(ws.read("mailsec.yaml").contains("Name: P"), "{}", ws.read("mailsec.yaml"));
+    assert!(
+        ws.read("mailsec.yaml").contains("Name: P"),
+        "{}",
+        ws.read("mailsec.yaml")
+    );
 }
 
 #[test]
@@ -49,9 +57,16 @@ fn garbage_state_file_is_refused_with_position_and_left_alone() {
     let ws = Workspace::new();
     let garbage = "apiVersion: mailsec/v1\nmailContacts:\n  - Guid: [unclosed\n";
     ws.write("mailsec.yaml", garbage);
-    let r = ws.mailsec(&["-c", "New-MailContact -Name P -ExternalEmailAddress p@partner.example"]);
+    let r = ws.mailsec(&[
+        "-c",
+        "New-MailContact -Name P -ExternalEmailAddress p@partner.example",
+    ]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("mailsec.yaml:"), "names the file: {}", r.stderr);
+    assert!(
+        r.stderr.contains("mailsec.yaml:"),
+        "names the file: {}",
+        r.stderr
+    );
     assert!(r.stderr.contains("left untouched"), "{}", r.stderr);
     assert_eq!(ws.read("mailsec.yaml"), garbage);
     let plan = ws.mailsec(&["plan"]);
@@ -65,7 +80,11 @@ fn truncated_state_file_is_refused_with_line_and_column() {
     ws.write("mailsec.yaml", truncated);
     let r = ws.mailsec(&["plan"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("mailsec.yaml:4:"), "line of the damage: {}", r.stderr);
+    assert!(
+        r.stderr.contains("mailsec.yaml:4:"),
+        "line of the damage: {}",
+        r.stderr
+    );
     assert_eq!(ws.read("mailsec.yaml"), truncated);
 }
 
@@ -75,7 +94,12 @@ fn unknown_version_is_refused() {
     ws.write("mailsec.yaml", "# mine\napiVersion: mailsec/v9\n");
     let r = ws.mailsec(&["plan"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("mailsec.yaml:2:1: unsupported apiVersion 'mailsec/v9'"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("mailsec.yaml:2:1: unsupported apiVersion 'mailsec/v9'"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -87,8 +111,18 @@ fn a_second_apply_refuses_and_names_the_lock_holder() {
     let r = ws.mailsec(&["apply", "--auto-approve"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("the state is locked"), "{}", r.stderr);
-    assert!(r.stderr.contains(&format!("held by pid {}", std::process::id())), "{}", r.stderr);
-    assert!(r.stderr.contains(&format!("mailsec force-unlock {}", guard.id())), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("held by pid {}", std::process::id())),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains(&format!("mailsec force-unlock {}", guard.id())),
+        "{}",
+        r.stderr
+    );
     let unlock = ws.mailsec(&["force-unlock", &guard.id().to_string()]);
     assert_eq!(unlock.code, 0, "{unlock:?}");
     let r = ws.mailsec(&["apply", "--auto-approve"]);
@@ -98,7 +132,10 @@ fn a_second_apply_refuses_and_names_the_lock_holder() {
 #[test]
 fn syntax_errors_run_nothing_and_show_a_caret() {
     let ws = Workspace::new();
-    let r = ws.mailsec(&["-c", "New-MailContact -Name 'P -ExternalEmailAddress p@x.example"]);
+    let r = ws.mailsec(&[
+        "-c",
+        "New-MailContact -Name 'P -ExternalEmailAddress p@x.example",
+    ]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("-c:1:"), "{}", r.stderr);
     assert!(r.stderr.contains("Nothing was changed"), "{}", r.stderr);
@@ -110,5 +147,9 @@ fn unknown_cmdlet_suggests_the_right_one() {
     let ws = Workspace::new();
     let r = ws.mailsec(&["-c", "Set-Mailbx baptiste"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("did you mean Set-Mailbox?"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("did you mean Set-Mailbox?"),
+        "{}",
+        r.stderr
+    );
 }

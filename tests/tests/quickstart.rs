@@ -9,7 +9,11 @@ fn quickstart_ready() -> Option<Workspace> {
     let ws = Workspace::new();
     ws.make_certs();
     ws.seed();
-    std::fs::copy(root().join("examples/quickstart/quickstart.ps1"), ws.path().join("quickstart.ps1")).unwrap();
+    std::fs::copy(
+        root().join("examples/quickstart/quickstart.ps1"),
+        ws.path().join("quickstart.ps1"),
+    )
+    .unwrap();
     Some(ws)
 }
 
@@ -24,8 +28,13 @@ fn quickstart_script_plan_apply_converges() {
     // The state file references certificate files by content hash, with subject and expiry beside them.
     let yaml = ws.read("mailsec.yaml");
     assert!(yaml.starts_with("apiVersion: mailsec/v1"), "{yaml}");
-    assert!(yaml.contains("subject: O=Contoso,CN=Baptiste") || yaml.contains("subject: EMAILADDRESS"), "{yaml}");
-    let certs: Vec<_> = std::fs::read_dir(ws.path().join("certs")).unwrap().collect();
+    assert!(
+        yaml.contains("subject: EMAIL=baptiste@contoso.example,CN=Baptiste,O=Contoso"),
+        "{yaml}"
+    );
+    let certs: Vec<_> = std::fs::read_dir(ws.path().join("certs"))
+        .unwrap()
+        .collect();
     assert_eq!(certs.len(), 3, "chain, baptiste and partner certificates");
 
     let plan = ws.mailsec(&["plan", "--detailed-exitcode"]);
@@ -39,10 +48,19 @@ fn quickstart_script_plan_apply_converges() {
 
     let apply = ws.mailsec(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{apply:?}");
-    assert!(apply.stdout.contains("Apply complete! Resources: 2 added, 2 changed, 0 renamed, 0 removed."), "{}", apply.stdout);
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete! Resources: 2 added, 2 changed, 0 renamed, 0 removed."),
+        "{}",
+        apply.stdout
+    );
 
     let again = ws.mailsec(&["plan", "--detailed-exitcode"]);
-    assert_eq!(again.code, 0, "a second plan must show no changes: {again:?}");
+    assert_eq!(
+        again.code, 0,
+        "a second plan must show no changes: {again:?}"
+    );
     assert!(again.stdout.contains("No changes."));
 
     // The embedded directory holds the exact bytes that were published.
@@ -71,9 +89,19 @@ fn quickstart_run_sh_works_end_to_end() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "run.sh failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "run.sh failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("Apply complete!"), "{stdout}");
-    assert!(stdout.trim_end().ends_with("embedded backends are in ".to_string().as_str()) || stdout.contains("No changes."), "{stdout}");
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("embedded backends are in ".to_string().as_str())
+            || stdout.contains("No changes."),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -81,6 +109,9 @@ fn what_if_changes_nothing() {
     let Some(ws) = quickstart_ready() else { return };
     let r = ws.mailsec(&["-c", "Set-Mailbox baptiste -UserCertificate ([System.IO.File]::ReadAllBytes('input/baptiste.cer')) -WhatIf"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.starts_with("What if: Set UserCertificate of Mailbox 'baptiste' to [O=Contoso,CN=Baptiste"), "{}", r.stdout);
-    assert!(!ws.path().join("mailsec.yaml").exists(), "-WhatIf must not write the state");
+    assert!(r.stdout.starts_with("What if: Set UserCertificate of Mailbox 'baptiste' to [EMAIL=baptiste@contoso.example,CN=Baptiste,O=Contoso"), "{}", r.stdout);
+    assert!(
+        !ws.path().join("mailsec.yaml").exists(),
+        "-WhatIf must not write the state"
+    );
 }

@@ -20,7 +20,9 @@ pub fn run(name: Option<&str>) -> i32 {
                 let hint = mailsec_cmdlets::suggest(n);
                 eprintln!(
                     "error: no cmdlet named '{n}'{}",
-                    hint.first().map(|h| format!("; did you mean {h}?")).unwrap_or_default()
+                    hint.first()
+                        .map(|h| format!("; did you mean {h}?"))
+                        .unwrap_or_default()
                 );
                 1
             }
@@ -30,11 +32,24 @@ pub fn run(name: Option<&str>) -> i32 {
 
 pub fn text(s: &mailsec_cmdlets::Signature) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "NAME\n    {}\n\nSYNOPSIS\n    {}\n\nPARAMETERS", s.name, s.synopsis);
+    let _ = writeln!(
+        out,
+        "NAME\n    {}\n\nSYNOPSIS\n    {}\n\nPARAMETERS",
+        s.name, s.synopsis
+    );
     for p in &s.params {
-        let pos = p.position.map(|n| format!(", position {}", n + 1)).unwrap_or_default();
+        let pos = p
+            .position
+            .map(|n| format!(", position {}", n + 1))
+            .unwrap_or_default();
         let req = if p.mandatory { ", required" } else { "" };
-        let _ = writeln!(out, "    -{} <{}>{req}{pos}\n        {}", p.name, p.ty.dotnet(), p.help);
+        let _ = writeln!(
+            out,
+            "    -{} <{}>{req}{pos}\n        {}",
+            p.name,
+            p.ty.dotnet(),
+            p.help
+        );
     }
     if !s.examples.is_empty() {
         let _ = writeln!(out, "\nEXAMPLES");

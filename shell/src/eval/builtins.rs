@@ -1,7 +1,5 @@
 //! Built-in utility commands that are not Exchange cmdlets: Write-Host, Write-Output, Select-Object (the forms admins type most).
 
-use std::io::Write;
-
 use mailsec_cmdlets::{Object, Value};
 
 use super::{Io, RuntimeError};
@@ -9,7 +7,13 @@ use crate::binder::Arg;
 use crate::syntax::ast::Span;
 
 /// Run `name` if it is a built-in; `None` hands it to the cmdlet registry.
-pub fn run(name: &str, span: Span, args: &[Arg], input: Option<&[Value]>, io: &mut Io) -> Option<Result<Vec<Value>, RuntimeError>> {
+pub fn run(
+    name: &str,
+    span: Span,
+    args: &[Arg],
+    input: Option<&[Value]>,
+    io: &mut Io,
+) -> Option<Result<Vec<Value>, RuntimeError>> {
     match name.to_lowercase().as_str() {
         "write-host" => {
             let text: Vec<String> = args
@@ -54,7 +58,12 @@ fn select(span: Span, args: &[Arg], input: &[Value]) -> Result<Vec<Value>, Runti
                     Some((v, _)) => v.clone(),
                     None => match it.next() {
                         Some(Arg::Value(v, _)) => v.clone(),
-                        _ => return Err(RuntimeError::new(format!("Missing an argument for parameter '{name}'."), *span)),
+                        _ => {
+                            return Err(RuntimeError::new(
+                                format!("Missing an argument for parameter '{name}'."),
+                                *span,
+                            ))
+                        }
                     },
                 };
                 if "property".starts_with(&n) {
@@ -75,7 +84,10 @@ fn select(span: Span, args: &[Arg], input: &[Value]) -> Result<Vec<Value>, Runti
                 Some(Value::Array(a)) => out.extend(a.iter().cloned()),
                 Some(v) => out.push(v.clone()),
                 None => {
-                    return Err(RuntimeError::new(format!("Property \"{x}\" cannot be found."), span))
+                    return Err(RuntimeError::new(
+                        format!("Property \"{x}\" cannot be found."),
+                        span,
+                    ))
                 }
             }
         }

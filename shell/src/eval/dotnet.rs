@@ -34,7 +34,9 @@ fn read(path: &str, base_dir: &Path, span: Span) -> Result<Vec<u8>, RuntimeError
     let tried = candidates(path, base_dir);
     for c in &tried {
         if c.is_file() {
-            return std::fs::read(c).map_err(|e| RuntimeError::new(format!("Could not read file '{}': {e}", c.display()), span));
+            return std::fs::read(c).map_err(|e| {
+                RuntimeError::new(format!("Could not read file '{}': {e}", c.display()), span)
+            });
         }
     }
     Err(RuntimeError::new(
@@ -48,8 +50,15 @@ fn read(path: &str, base_dir: &Path, span: Span) -> Result<Vec<u8>, RuntimeError
 }
 
 fn arg<'a>(args: &'a [Value], i: usize, what: &str, span: Span) -> Result<&'a Value, RuntimeError> {
-    args.get(i)
-        .ok_or_else(|| RuntimeError::new(format!("Cannot find an overload for \"{what}\" and the argument count: \"{}\".", args.len()), span))
+    args.get(i).ok_or_else(|| {
+        RuntimeError::new(
+            format!(
+                "Cannot find an overload for \"{what}\" and the argument count: \"{}\".",
+                args.len()
+            ),
+            span,
+        )
+    })
 }
 
 fn text(v: &Value) -> String {
@@ -57,7 +66,13 @@ fn text(v: &Value) -> String {
 }
 
 /// Call `[type]::member(args)`.
-pub fn call_static(type_name: &str, member: &str, args: &[Value], base_dir: &Path, span: Span) -> Result<Value, RuntimeError> {
+pub fn call_static(
+    type_name: &str,
+    member: &str,
+    args: &[Value],
+    base_dir: &Path,
+    span: Span,
+) -> Result<Value, RuntimeError> {
     let t = canonical_type(type_name);
     let m = member.to_lowercase();
     match (t.as_str(), m.as_str()) {

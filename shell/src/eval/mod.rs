@@ -12,9 +12,11 @@ use mailsec_cmdlets::{Bound, ConfirmImpact, Context, Message, Value};
 use mailsec_state::backend::LiveState;
 use mailsec_state::model::DesiredState;
 
-use crate::binder::{bind, Arg, Common};
+use crate::binder::{bind, Arg, Binding, Common};
 use crate::format;
-use crate::syntax::ast::{Command, CommandArg, Expr, Pipeline, PipelineElement, Script, Span, Statement, StringPart};
+use crate::syntax::ast::{
+    Command, CommandArg, Expr, Pipeline, PipelineElement, Script, Span, Statement, StringPart,
+};
 pub use error::RuntimeError;
 
 /// Where output and diagnostics go, and whether a person is there to answer prompts.
@@ -40,8 +42,20 @@ pub struct Evaluator<'s> {
 }
 
 impl<'s> Evaluator<'s> {
-    pub fn new(state: &'s mut DesiredState, live: &'s LiveState, location: String, base_dir: PathBuf) -> Self {
-        Evaluator { state, live, location, base_dir, vars: HashMap::new(), had_error: false }
+    pub fn new(
+        state: &'s mut DesiredState,
+        live: &'s LiveState,
+        location: String,
+        base_dir: PathBuf,
+    ) -> Self {
+        Evaluator {
+            state,
+            live,
+            location,
+            base_dir,
+            vars: HashMap::new(),
+            had_error: false,
+        }
     }
 
     /// Run every statement; non-terminating errors are reported and skipped, a terminating one is returned.
@@ -76,7 +90,10 @@ impl<'s> Evaluator<'s> {
             let out = match el {
                 PipelineElement::Expression(e) => {
                     if input.is_some() {
-                        return Err(RuntimeError::new("Expressions are only allowed as the first element of a pipeline.", e.span()));
+                        return Err(RuntimeError::new(
+                            "Expressions are only allowed as the first element of a pipeline.",
+                            e.span(),
+                        ));
                     }
                     unroll(self.expr(e, io)?)
                 }
@@ -87,16 +104,29 @@ impl<'s> Evaluator<'s> {
         Ok(input.unwrap_or_default())
     }
 
-    fn command(&mut self, c: &Command, input: Option<Vec<Value>>, io: &mut Io) -> Result<Vec<Value>, RuntimeError> {
+    fn command(
+        &mut self,
+        c: &Command,
+        input: Option<Vec<Value>>,
+        io: &mut Io,
+    ) -> Result<Vec<Value>, RuntimeError> {
         let mut args = Vec::new();
         for a in &c.args {
             match a {
-                CommandArg::Parameter { name, span, colon_value } => {
+                CommandArg::Parameter {
+                    name,
+                    span,
+                    colon_value,
+                } => {
                     let value = match colon_value {
                         Some(e) => Some((self.expr(e, io)?, e.span())),
                         None => None,
                     };
-                    args.push(Arg::Param { name: name.clone(), span: *span, value });
+                    args.push(Arg::Param {
+                        name: name.clone(),
+                        span: *span,
+                        value,
+                    });
                 }
                 CommandArg::Value(e) => args.push(Arg::Value(self.expr(e, io)?, e.span())),
             }
@@ -126,8 +156,15 @@ impl<'s> Evaluator<'s> {
                 .into_iter()
                 .map(|o| {
                     let mut a = args.clone();
-                    let id = ["Guid", "Identity", "Name"].iter().find_map(|k| o.property(k).cloned()).unwrap_or(o);
-                    a.push(Arg::Param { name: "Identity".into(), span: c.name_span, value: Some((id, c.name_span)) });
+                    let id = ["Guid", "Identity", "Name"]
+                        .iter()
+                        .find_map(|k| o.property(k).cloned())
+                        .unwrap_or(o);
+                    a.push(Arg::Param {
+                        name: "Identity".into(),
+                        span: c.name_span,
+                        value: Some((id, c.name_span)),
+                    });
                     a
                 })
                 .collect(),
@@ -135,7 +172,11 @@ impl<'s> Evaluator<'s> {
         };
         let mut out = Vec::new();
         for args in runs {
-            let (bound, common, spans) = bind(sig, args, c.span).map_err(|b| {
+            let Binding {
+                bound,
+                common,
+                spans,
+            } = bind(sig, args, c.span).map_err(|b| {
                 let mut e = RuntimeError::new(b.message, b.span);
                 e.help = b.help;
                 e.command = Some(sig.name.to_string());
@@ -166,7 +207,11 @@ impl<'s> Evaluator<'s> {
             };
             if ask {
                 if let Some(confirm) = io.confirm.as_mut() {
-                    let target = bound.get("Identity").or_else(|| bound.get("Name")).map(|v| v.to_string()).unwrap_or_default();
+                    let target = bound
+                        .get("Identity")
+                        .or_else(|| bound.get("Name"))
+                        .map(|v| v.to_string())
+                        .unwrap_or_default();
                     if !confirm(&format!("Are you sure you want to perform this action?\nPerforming the operation \"{}\" on target \"{target}\".", sig.name)) {
                         return Ok(Vec::new());
                     }
@@ -176,7 +221,10 @@ impl<'s> Evaluator<'s> {
         let mut ctx = Context::new(self.state, self.live, self.location.clone());
         ctx.what_if = what_if;
         let result = (def.run)(&bound, &mut ctx);
-        let quiet_warnings = matches!(common.warning_action.as_deref(), Some("SilentlyContinue" | "Ignore"));
+        let quiet_warnings = matches!(
+            common.warning_action.as_deref(),
+            Some("SilentlyContinue" | "Ignore")
+        );
         for m in std::mem::take(&mut ctx.messages) {
             match m {
                 Message::WhatIf(t) => {
@@ -191,7 +239,12 @@ impl<'s> Evaluator<'s> {
             Err(err) => {
                 let span = err
                     .param()
-                    .and_then(|p| spans.iter().find(|(n, _)| n.eq_ignore_ascii_case(p)).map(|(_, s)| *s))
+                    .and_then(|p| {
+                        spans
+                            .iter()
+                            .find(|(n, _)| n.eq_ignore_ascii_case(p))
+                            .map(|(_, s)| *s)
+                    })
                     .unwrap_or(c.name_span);
                 let mut e = RuntimeError::new(err.to_string(), span);
                 e.category = Some(err.category());
@@ -246,16 +299,29 @@ impl<'s> Evaluator<'s> {
             Expr::Paren(p, _) => collapse(self.pipeline(p, io)?),
             Expr::SubExpression(script, _) => collapse(self.sub(script, io)?),
             Expr::TypeLiteral(t, span) => {
-                return Err(RuntimeError::new(format!("The type [{t}] can't be used as a value in mailsec"), *span))
+                return Err(RuntimeError::new(
+                    format!("The type [{t}] can't be used as a value in mailsec"),
+                    *span,
+                ))
             }
-            Expr::StaticMember { type_name, member, args, span } => {
+            Expr::StaticMember {
+                type_name,
+                member,
+                args,
+                span,
+            } => {
                 let mut vals = Vec::new();
                 for a in args.iter().flatten() {
                     vals.push(self.expr(a, io)?);
                 }
                 dotnet::call_static(type_name, member, &vals, &self.base_dir, *span)?
             }
-            Expr::Member { target, member, args, span } => {
+            Expr::Member {
+                target,
+                member,
+                args,
+                span,
+            } => {
                 let t = self.expr(target, io)?;
                 if args.is_some() {
                     return Err(RuntimeError::new(
@@ -265,7 +331,11 @@ impl<'s> Evaluator<'s> {
                 }
                 member_of(&t, member)
             }
-            Expr::Index { target, index, span } => {
+            Expr::Index {
+                target,
+                index,
+                span,
+            } => {
                 let t = self.expr(target, io)?;
                 let i = self.expr(index, io)?;
                 index_of(&t, &i, *span)?
@@ -286,12 +356,27 @@ impl<'s> Evaluator<'s> {
                     "-" => match v {
                         Value::Int(i) => Value::Int(-i),
                         Value::Double(d) => Value::Double(-d),
-                        other => return Err(RuntimeError::new(format!("Cannot negate a value of type {}", other.type_name()), *span)),
+                        other => {
+                            return Err(RuntimeError::new(
+                                format!("Cannot negate a value of type {}", other.type_name()),
+                                *span,
+                            ))
+                        }
                     },
-                    other => return Err(RuntimeError::new(format!("The operator '{other}' is not supported in mailsec yet"), *span)),
+                    other => {
+                        return Err(RuntimeError::new(
+                            format!("The operator '{other}' is not supported in mailsec yet"),
+                            *span,
+                        ))
+                    }
                 }
             }
-            Expr::Binary { op, left, right, span } => {
+            Expr::Binary {
+                op,
+                left,
+                right,
+                span,
+            } => {
                 let l = self.expr(left, io)?;
                 let r = self.expr(right, io)?;
                 binary(op, l, r, *span)?
@@ -342,7 +427,12 @@ fn member_of(t: &Value, member: &str) -> Value {
         (Value::Bytes(b), "count" | "length") => Value::Int(b.len() as i64),
         (Value::String(s), "length") => Value::Int(s.chars().count() as i64),
         (Value::Cert(c), "rawdata") => Value::Bytes(c.bytes().to_vec()),
-        (Value::Array(a), _) => Value::Array(a.iter().map(|x| member_of(x, member)).filter(|v| *v != Value::Null).collect()),
+        (Value::Array(a), _) => Value::Array(
+            a.iter()
+                .map(|x| member_of(x, member))
+                .filter(|v| *v != Value::Null)
+                .collect(),
+        ),
         (other, _) => other.property(member).cloned().unwrap_or(Value::Null),
     }
 }
@@ -350,7 +440,12 @@ fn member_of(t: &Value, member: &str) -> Value {
 fn index_of(t: &Value, i: &Value, span: Span) -> Result<Value, RuntimeError> {
     let idx = match i {
         Value::Int(n) => *n,
-        other => return Err(RuntimeError::new(format!("Index must be a number, not {}", other.type_name()), span)),
+        other => {
+            return Err(RuntimeError::new(
+                format!("Index must be a number, not {}", other.type_name()),
+                span,
+            ))
+        }
     };
     let get = |len: usize| -> Option<usize> {
         let n = if idx < 0 { len as i64 + idx } else { idx };
@@ -358,7 +453,9 @@ fn index_of(t: &Value, i: &Value, span: Span) -> Result<Value, RuntimeError> {
     };
     Ok(match t {
         Value::Array(a) => get(a.len()).map(|n| a[n].clone()).unwrap_or(Value::Null),
-        Value::Bytes(b) => get(b.len()).map(|n| Value::Int(b[n] as i64)).unwrap_or(Value::Null),
+        Value::Bytes(b) => get(b.len())
+            .map(|n| Value::Int(b[n] as i64))
+            .unwrap_or(Value::Null),
         Value::Null => return Err(RuntimeError::new("Cannot index into a null array.", span)),
         other => {
             if idx == 0 || idx == -1 {
@@ -399,11 +496,19 @@ fn binary(op: &str, l: Value, r: Value, span: Span) -> Result<Value, RuntimeErro
                 a.extend(unroll(b));
                 Value::Array(a)
             }
-            (a, b) => return Err(RuntimeError::new(format!("Cannot add {} and {}", a.type_name(), b.type_name()), span)),
+            (a, b) => {
+                return Err(RuntimeError::new(
+                    format!("Cannot add {} and {}", a.type_name(), b.type_name()),
+                    span,
+                ))
+            }
         },
         other => {
-            return Err(RuntimeError::new(format!("The operator '{other}' is not supported in mailsec yet"), span)
-                .help("this slice supports -eq -ne -and -or -contains -in +"))
+            return Err(RuntimeError::new(
+                format!("The operator '{other}' is not supported in mailsec yet"),
+                span,
+            )
+            .help("this slice supports -eq -ne -and -or -contains -in +"))
         }
     })
 }

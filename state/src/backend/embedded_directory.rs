@@ -48,10 +48,12 @@ impl EmbeddedDirectory {
     }
 
     pub fn load(&self) -> Result<(DirectoryDoc, Option<String>), BackendError> {
-        Ok(match read_doc::<DirectoryDoc>(&self.path, Some(DIRECTORY_VERSION))? {
-            Some(d) => (d.value, Some(d.text)),
-            None => (DirectoryDoc::default(), None),
-        })
+        Ok(
+            match read_doc::<DirectoryDoc>(&self.path, Some(DIRECTORY_VERSION))? {
+                Some(d) => (d.value, Some(d.text)),
+                None => (DirectoryDoc::default(), None),
+            },
+        )
     }
 
     pub fn save(&self, doc: &DirectoryDoc, original: Option<&str>) -> Result<(), BackendError> {
@@ -65,7 +67,11 @@ impl Backend for EmbeddedDirectory {
     }
 
     fn kinds(&self) -> &'static [ObjectKind] {
-        &[ObjectKind::SmimeConfig, ObjectKind::Mailbox, ObjectKind::MailContact]
+        &[
+            ObjectKind::SmimeConfig,
+            ObjectKind::Mailbox,
+            ObjectKind::MailContact,
+        ]
     }
 
     fn read(&self) -> Result<LiveState, BackendError> {
@@ -89,11 +95,14 @@ impl Backend for EmbeddedDirectory {
                 ObjectKind::SmimeConfig => {
                     let current = doc.smime_config.take().unwrap_or_default();
                     let props = c.attributes.iter().map(|a| (a.name.clone(), a.new.clone()));
-                    let next = crate::patch::set_properties(&current, props).map_err(|message| BackendError::Change {
-                        backend: me.clone(),
-                        object: "SmimeConfig".into(),
-                        message,
-                    })?;
+                    let next =
+                        crate::patch::set_properties(&current, props).map_err(|message| {
+                            BackendError::Change {
+                                backend: me.clone(),
+                                object: "SmimeConfig".into(),
+                                message,
+                            }
+                        })?;
                     doc.smime_config = Some(next);
                 }
                 ObjectKind::Mailbox => {
@@ -104,7 +113,13 @@ impl Backend for EmbeddedDirectory {
                             message: "mailsec only updates mailboxes' S/MIME attributes".into(),
                         });
                     }
-                    apply_to_list(&me, &mut doc.mailboxes, c, |m| m.guid, |g, n| json!({"Guid": g, "Name": n}))?;
+                    apply_to_list(
+                        &me,
+                        &mut doc.mailboxes,
+                        c,
+                        |m| m.guid,
+                        |g, n| json!({"Guid": g, "Name": n}),
+                    )?;
                 }
                 ObjectKind::MailContact => apply_to_list(
                     &me,

@@ -45,10 +45,12 @@ impl EmbeddedGateway {
     }
 
     fn load(&self) -> Result<(GatewayDoc, Option<String>), BackendError> {
-        Ok(match read_doc::<GatewayDoc>(&self.path, Some(GATEWAY_VERSION))? {
-            Some(d) => (d.value, Some(d.text)),
-            None => (GatewayDoc::default(), None),
-        })
+        Ok(
+            match read_doc::<GatewayDoc>(&self.path, Some(GATEWAY_VERSION))? {
+                Some(d) => (d.value, Some(d.text)),
+                None => (GatewayDoc::default(), None),
+            },
+        )
     }
 }
 
@@ -79,8 +81,12 @@ impl Backend for EmbeddedGateway {
         let fresh = |g: uuid::Uuid, n: &str| json!({"Guid": g, "Name": n});
         for c in changes {
             match c.kind {
-                ObjectKind::InboundConnector => apply_to_list(&me, &mut doc.inbound_connectors, c, |x| x.Guid, fresh)?,
-                ObjectKind::OutboundConnector => apply_to_list(&me, &mut doc.outbound_connectors, c, |x| x.Guid, fresh)?,
+                ObjectKind::InboundConnector => {
+                    apply_to_list(&me, &mut doc.inbound_connectors, c, |x| x.Guid, fresh)?
+                }
+                ObjectKind::OutboundConnector => {
+                    apply_to_list(&me, &mut doc.outbound_connectors, c, |x| x.Guid, fresh)?
+                }
                 _ => {}
             }
         }

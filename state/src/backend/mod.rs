@@ -14,8 +14,8 @@ use std::path::Path;
 use uuid::Uuid;
 
 use crate::model::{
-    DesiredState, DirectoryTarget, GatewayTarget, InboundConnector, MailContact, Mailbox, ObjectKind,
-    OutboundConnector, SmimeConfig,
+    DesiredState, DirectoryTarget, GatewayTarget, InboundConnector, MailContact, Mailbox,
+    ObjectKind, OutboundConnector, SmimeConfig,
 };
 use crate::plan::ResourceChange;
 use crate::store::StoreError;
@@ -35,10 +35,26 @@ impl LiveState {
     pub fn name_of(&self, kind: ObjectKind, guid: Uuid) -> Option<String> {
         match kind {
             ObjectKind::SmimeConfig => None,
-            ObjectKind::Mailbox => self.mailboxes.iter().find(|m| m.guid == guid).map(|m| m.name.clone()),
-            ObjectKind::MailContact => self.mail_contacts.iter().find(|m| m.guid == guid).map(|m| m.name.clone()),
-            ObjectKind::InboundConnector => self.inbound_connectors.iter().find(|m| m.Guid == guid).map(|m| m.Name.clone()),
-            ObjectKind::OutboundConnector => self.outbound_connectors.iter().find(|m| m.Guid == guid).map(|m| m.Name.clone()),
+            ObjectKind::Mailbox => self
+                .mailboxes
+                .iter()
+                .find(|m| m.guid == guid)
+                .map(|m| m.name.clone()),
+            ObjectKind::MailContact => self
+                .mail_contacts
+                .iter()
+                .find(|m| m.guid == guid)
+                .map(|m| m.name.clone()),
+            ObjectKind::InboundConnector => self
+                .inbound_connectors
+                .iter()
+                .find(|m| m.Guid == guid)
+                .map(|m| m.Name.clone()),
+            ObjectKind::OutboundConnector => self
+                .outbound_connectors
+                .iter()
+                .find(|m| m.Guid == guid)
+                .map(|m| m.Name.clone()),
         }
     }
 
@@ -80,7 +96,9 @@ pub trait Backend {
 /// The backends the state's targets name, with paths resolved against `state_dir`.
 pub fn open_backends(state: &DesiredState, state_dir: &Path) -> Vec<Box<dyn Backend>> {
     let directory: Box<dyn Backend> = match &state.targets.directory {
-        DirectoryTarget::Embedded { path } => Box::new(EmbeddedDirectory::new(state_dir.join(path))),
+        DirectoryTarget::Embedded { path } => {
+            Box::new(EmbeddedDirectory::new(state_dir.join(path)))
+        }
     };
     let gateway: Box<dyn Backend> = match &state.targets.gateway {
         GatewayTarget::Embedded { path } => Box::new(EmbeddedGateway::new(state_dir.join(path))),
@@ -126,10 +144,14 @@ where
         object: format!("{} '{}'", change.kind.noun(), change.name),
         message,
     };
-    let props = change.attributes.iter().map(|a| (a.name.clone(), a.new.clone()));
+    let props = change
+        .attributes
+        .iter()
+        .map(|a| (a.name.clone(), a.new.clone()));
     match change.action {
         Action::Create => {
-            let base: T = serde_json::from_value(fresh(guid, &change.name)).map_err(|e| fail(e.to_string()))?;
+            let base: T = serde_json::from_value(fresh(guid, &change.name))
+                .map_err(|e| fail(e.to_string()))?;
             let obj = crate::patch::set_properties(&base, props).map_err(fail)?;
             list.push(obj);
         }
@@ -137,7 +159,9 @@ where
             let idx = list
                 .iter()
                 .position(|o| guid_of(o) == guid)
-                .ok_or_else(|| fail("it is no longer there (changed since the plan was made)".into()))?;
+                .ok_or_else(|| {
+                    fail("it is no longer there (changed since the plan was made)".into())
+                })?;
             list[idx] = crate::patch::set_properties(&list[idx], props).map_err(fail)?;
         }
         Action::Delete => list.retain(|o| guid_of(o) != guid),

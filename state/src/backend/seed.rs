@@ -13,7 +13,11 @@ pub enum SeedError {
     #[error("{0}")]
     Ldif(#[from] LdifError),
     #[error("line {line}: entry '{dn}': {message}")]
-    Entry { line: usize, dn: String, message: String },
+    Entry {
+        line: usize,
+        dn: String,
+        message: String,
+    },
 }
 
 /// What a seed read, for the message printed after it.
@@ -36,7 +40,9 @@ pub fn seed_from_ldif(text: &str) -> Result<(DirectoryDoc, SeedReport), SeedErro
             .collect();
         let has = |c: &str| classes.iter().any(|x| x == c);
         let contact = has("contact");
-        let mailbox = !contact && (has("user") || has("inetorgperson") || has("person")) && e.first_str("mail").is_some();
+        let mailbox = !contact
+            && (has("user") || has("inetorgperson") || has("person"))
+            && e.first_str("mail").is_some();
         if !contact && !mailbox {
             report.skipped.push((e.line, e.dn.clone()));
             continue;
@@ -98,13 +104,17 @@ fn entry_err(e: &LdifEntry, message: &str) -> SeedError {
 /// objectGUID (16 bytes, AD's little-endian layout), entryUUID (text), or else a stable id derived from the DN.
 fn guid_of(e: &LdifEntry) -> Result<Uuid, SeedError> {
     if let Some(raw) = e.values("objectGUID").next() {
-        let bytes: [u8; 16] = raw
-            .try_into()
-            .map_err(|_| entry_err(e, &format!("objectGUID has {} bytes, expected 16", raw.len())))?;
+        let bytes: [u8; 16] = raw.try_into().map_err(|_| {
+            entry_err(
+                e,
+                &format!("objectGUID has {} bytes, expected 16", raw.len()),
+            )
+        })?;
         return Ok(Uuid::from_bytes_le(bytes));
     }
     if let Some(text) = e.first_str("entryUUID") {
-        return Uuid::parse_str(text.trim()).map_err(|err| entry_err(e, &format!("entryUUID '{text}': {err}")));
+        return Uuid::parse_str(text.trim())
+            .map_err(|err| entry_err(e, &format!("entryUUID '{text}': {err}")));
     }
     let digest = Sha256::digest(e.dn.to_lowercase().as_bytes());
     let mut b = [0u8; 16];
@@ -113,12 +123,18 @@ fn guid_of(e: &LdifEntry) -> Result<Uuid, SeedError> {
 }
 
 fn strings(e: &LdifEntry, attr: &str) -> Option<Vec<String>> {
-    let v: Vec<String> = e.values(attr).map(|b| String::from_utf8_lossy(b).into_owned()).collect();
+    let v: Vec<String> = e
+        .values(attr)
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect();
     (!v.is_empty()).then_some(v)
 }
 
 fn certs(e: &LdifEntry, attr: &str) -> Option<Vec<Cert>> {
-    let v: Vec<Cert> = e.values(attr).map(|b| Cert::from_bytes(b.to_vec())).collect();
+    let v: Vec<Cert> = e
+        .values(attr)
+        .map(|b| Cert::from_bytes(b.to_vec()))
+        .collect();
     (!v.is_empty()).then_some(v)
 }
 
@@ -149,15 +165,31 @@ objectGUID:: AAECAwQFBgcICQoLDA0ODw==
         let (doc, report) = seed_from_ldif(SEED).unwrap();
         assert_eq!(report.mailboxes, 1);
         assert_eq!(report.contacts, 1);
-        assert_eq!(report.skipped, vec![(8, "ou=people,dc=example,dc=com".to_string())]);
-        assert_eq!(doc.mailboxes[0].guid.to_string(), "6f1c1c7e-8a5e-4a43-9a53-0a5b8f0c1d11");
-        assert_eq!(doc.mail_contacts[0].guid.to_string(), "03020100-0504-0706-0809-0a0b0c0d0e0f");
-        assert_eq!(doc.mail_contacts[0].external_email_address, "SMTP:p@partner.example");
+        assert_eq!(
+            report.skipped,
+            vec![(8, "ou=people,dc=example,dc=com".to_string())]
+        );
+        assert_eq!(
+            doc.mailboxes[0].guid.to_string(),
+            "6f1c1c7e-8a5e-4a43-9a53-0a5b8f0c1d11"
+        );
+        assert_eq!(
+            doc.mail_contacts[0].guid.to_string(),
+            "03020100-0504-0706-0809-0a0b0c0d0e0f"
+        );
+        assert_eq!(
+            doc.mail_contacts[0].external_email_address,
+            "SMTP:p@partner.example"
+        );
     }
 
     #[test]
     fn bad_guid_names_the_line() {
-        let err = seed_from_ldif("dn: cn=x\nobjectClass: contact\ncn: x\nmail: x@y\nobjectGUID:: AAE=\n").unwrap_err();
-        assert!(err.to_string().starts_with("line 1: entry 'cn=x': objectGUID has 2 bytes"));
+        let err =
+            seed_from_ldif("dn: cn=x\nobjectClass: contact\ncn: x\nmail: x@y\nobjectGUID:: AAE=\n")
+                .unwrap_err();
+        assert!(err
+            .to_string()
+            .starts_with("line 1: entry 'cn=x': objectGUID has 2 bytes"));
     }
 }

@@ -27,7 +27,9 @@ pub fn read_collection(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CollectionError> {
     if looks_like_private_key(bytes) {
         return Err(CollectionError::PrivateKey);
     }
-    if bytes.starts_with(b"-----BEGIN") || std::str::from_utf8(bytes).is_ok_and(|t| t.contains("-----BEGIN")) {
+    if bytes.starts_with(b"-----BEGIN")
+        || std::str::from_utf8(bytes).is_ok_and(|t| t.contains("-----BEGIN"))
+    {
         return read_pem(bytes);
     }
     if is_sst(bytes) {
@@ -55,12 +57,16 @@ fn read_pem(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CollectionError> {
     while let Some(start) = rest.find("-----BEGIN ") {
         let block = &rest[start..];
         let Some(label_end) = block[11..].find("-----") else {
-            return Err(CollectionError::WrongFormat("PEM header is not closed".into()));
+            return Err(CollectionError::WrongFormat(
+                "PEM header is not closed".into(),
+            ));
         };
         let label = &block[11..11 + label_end];
         let end_marker = format!("-----END {label}-----");
         let Some(end) = block.find(&end_marker) else {
-            return Err(CollectionError::WrongFormat(format!("PEM block '{label}' has no END line")));
+            return Err(CollectionError::WrongFormat(format!(
+                "PEM block '{label}' has no END line"
+            )));
         };
         let pem = &block[..end + end_marker.len()];
         let (_, der) = der::pem::decode_vec(pem.as_bytes())
@@ -77,7 +83,9 @@ fn read_pem(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CollectionError> {
         rest = &block[end + end_marker.len()..];
     }
     if out.is_empty() {
-        return Err(CollectionError::WrongFormat("no PEM certificate block found".into()));
+        return Err(CollectionError::WrongFormat(
+            "no PEM certificate block found".into(),
+        ));
     }
     Ok(out)
 }
@@ -99,7 +107,10 @@ pub(crate) fn pkcs7_certificates(der: &[u8]) -> Result<Vec<Vec<u8>>, CollectionE
     if let Some(set) = sd.certificates {
         for choice in set.0.iter() {
             if let CertificateChoices::Certificate(c) = choice {
-                out.push(c.to_der().map_err(|e| CollectionError::WrongFormat(e.to_string()))?);
+                out.push(
+                    c.to_der()
+                        .map_err(|e| CollectionError::WrongFormat(e.to_string()))?,
+                );
             }
         }
     }

@@ -24,9 +24,13 @@ pub enum InfoError {
 
 /// Parse DER, or a PEM `CERTIFICATE` block, into a certificate and its DER bytes.
 pub(crate) fn parse_x509(bytes: &[u8]) -> Result<(Certificate, Vec<u8>), InfoError> {
-    if bytes.starts_with(b"-----BEGIN CERTIFICATE-----") || bytes.starts_with(b"-----BEGIN X509 CERTIFICATE-----") {
+    if bytes.starts_with(b"-----BEGIN CERTIFICATE-----")
+        || bytes.starts_with(b"-----BEGIN X509 CERTIFICATE-----")
+    {
         let cert = Certificate::from_pem(bytes).map_err(|e| InfoError::Decode(e.to_string()))?;
-        let der = cert.to_der().map_err(|e| InfoError::Decode(e.to_string()))?;
+        let der = cert
+            .to_der()
+            .map_err(|e| InfoError::Decode(e.to_string()))?;
         return Ok((cert, der));
     }
     let cert = Certificate::from_der(bytes).map_err(|e| InfoError::Decode(e.to_string()))?;

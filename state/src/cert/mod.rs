@@ -15,7 +15,17 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 /// What a stored certificate value holds. Detected from the bytes, never from a file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum CertFormat {
     /// One X.509 certificate, DER or PEM.
@@ -117,7 +127,11 @@ impl Cert {
         match self.format {
             CertFormat::X509 => CertInfo::from_bytes(&self.bytes).into_iter().collect(),
             CertFormat::Pkcs7 | CertFormat::Sst => read_collection(&self.bytes)
-                .map(|c| c.into_iter().filter_map(|der| CertInfo::from_der(&der).ok()).collect())
+                .map(|c| {
+                    c.into_iter()
+                        .filter_map(|der| CertInfo::from_der(&der).ok())
+                        .collect()
+                })
                 .unwrap_or_default(),
             CertFormat::Opaque => Vec::new(),
         }
@@ -152,7 +166,13 @@ impl Eq for Cert {}
 
 impl fmt::Debug for Cert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Cert({}, {} bytes, sha256 {})", self.format, self.bytes.len(), &self.sha256_hex()[..16])
+        write!(
+            f,
+            "Cert({}, {} bytes, sha256 {})",
+            self.format,
+            self.bytes.len(),
+            &self.sha256_hex()[..16]
+        )
     }
 }
 

@@ -90,7 +90,10 @@ impl CertRef {
                 self.file
             )
         })?;
-        Ok(Cert::with_format(CertFormat::detect(&bytes), bytes.to_vec()))
+        Ok(Cert::with_format(
+            CertFormat::detect(&bytes),
+            bytes.to_vec(),
+        ))
     }
 }
 

@@ -9,7 +9,9 @@ pub enum Direction {
     Outbound,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum ConnectorType {
     #[default]
     Partner,
@@ -24,14 +26,18 @@ pub enum TlsAuthLevel {
     DomainValidation,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum MtaStsMode {
     #[default]
     Opportunistic,
     None,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum SmtpDaneMode {
     #[default]
     Opportunistic,
@@ -126,7 +132,9 @@ impl OutboundConnector {
             _ => {}
         }
         if self.TlsDomain.as_deref() == Some("*") {
-            errs.push("TlsDomain can't be '*': name the domain the certificate must match.".to_string());
+            errs.push(
+                "TlsDomain can't be '*': name the domain the certificate must match.".to_string(),
+            );
         }
         if self.UseMXRecord && !self.SmartHosts.is_empty() {
             errs.push("UseMXRecord must be $false when SmartHosts are given.".to_string());
@@ -144,7 +152,10 @@ impl OutboundConnector {
         }
         if self.ConnectorType != ConnectorType::OnPremises {
             for (set, name) in [
-                (self.RouteAllMessagesViaOnPremises, "RouteAllMessagesViaOnPremises"),
+                (
+                    self.RouteAllMessagesViaOnPremises,
+                    "RouteAllMessagesViaOnPremises",
+                ),
                 (self.CloudServicesMailEnabled, "CloudServicesMailEnabled"),
                 (self.AllAcceptedDomains, "AllAcceptedDomains"),
             ] {
@@ -153,7 +164,11 @@ impl OutboundConnector {
                 }
             }
         }
-        if self.Comment.as_ref().is_some_and(|c| c.chars().count() > 1024) {
+        if self
+            .Comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > 1024)
+        {
             errs.push("Comment is longer than 1024 characters.".to_string());
         }
         errs
@@ -221,7 +236,10 @@ impl InboundConnector {
             && self.SenderIPAddresses.is_empty()
             && self.TlsSenderCertificateName.is_none()
         {
-            errs.push("An OnPremises connector needs SenderIPAddresses or TlsSenderCertificateName.".to_string());
+            errs.push(
+                "An OnPremises connector needs SenderIPAddresses or TlsSenderCertificateName."
+                    .to_string(),
+            );
         }
         if self.TlsSenderCertificateName.is_some() && !self.RequireTls {
             errs.push("TlsSenderCertificateName needs RequireTls $true.".to_string());
@@ -233,7 +251,9 @@ impl InboundConnector {
             errs.push("RestrictDomainsToIPAddresses and RestrictDomainsToCertificate can't both be $true.".to_string());
         }
         if self.RestrictDomainsToCertificate && self.TlsSenderCertificateName.is_none() {
-            errs.push("RestrictDomainsToCertificate $true needs TlsSenderCertificateName.".to_string());
+            errs.push(
+                "RestrictDomainsToCertificate $true needs TlsSenderCertificateName.".to_string(),
+            );
         }
         if self.CloudServicesMailEnabled && self.ConnectorType != ConnectorType::OnPremises {
             errs.push("CloudServicesMailEnabled needs ConnectorType OnPremises.".to_string());

@@ -17,22 +17,50 @@ pub struct MailContact {
     pub external_email_address: String,
     #[serde(rename = "Alias", default, skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
-    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DisplayName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub display_name: Option<String>,
     #[serde(rename = "FirstName", default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     #[serde(rename = "LastName", default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    #[serde(rename = "PrimarySmtpAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PrimarySmtpAddress",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub primary_smtp_address: Option<String>,
-    #[serde(rename = "EmailAddresses", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EmailAddresses",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email_addresses: Option<Vec<String>>,
-    #[serde(rename = "HiddenFromAddressListsEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "HiddenFromAddressListsEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub hidden_from_address_lists_enabled: Option<bool>,
-    #[serde(rename = "DistinguishedName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DistinguishedName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub distinguished_name: Option<String>,
-    #[serde(rename = "UserCertificate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "UserCertificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_certificate: Option<Vec<Cert>>,
-    #[serde(rename = "UserSMimeCertificate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "UserSMimeCertificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_smime_certificate: Option<Vec<Cert>>,
 }

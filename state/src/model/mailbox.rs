@@ -19,20 +19,48 @@ pub struct Mailbox {
     pub name: String,
     #[serde(rename = "Alias", default, skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
-    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DisplayName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub display_name: Option<String>,
-    #[serde(rename = "PrimarySmtpAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PrimarySmtpAddress",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub primary_smtp_address: Option<String>,
-    #[serde(rename = "UserPrincipalName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "UserPrincipalName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_principal_name: Option<String>,
-    #[serde(rename = "EmailAddresses", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EmailAddresses",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email_addresses: Option<Vec<String>>,
-    #[serde(rename = "DistinguishedName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DistinguishedName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub distinguished_name: Option<String>,
     /// DER X.509 certificates published on `userCertificate`.
-    #[serde(rename = "UserCertificate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "UserCertificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_certificate: Option<Vec<Cert>>,
     /// S/MIME blobs published on `userSMIMECertificate`.
-    #[serde(rename = "UserSMimeCertificate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "UserSMimeCertificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_smime_certificate: Option<Vec<Cert>>,
 }

@@ -13,7 +13,7 @@ pub use connector::{
 pub use contact::MailContact;
 pub use mailbox::Mailbox;
 pub use smime_config::SmimeConfig;
-pub use targets::{GatewayTarget, DirectoryTarget, Targets};
+pub use targets::{DirectoryTarget, GatewayTarget, Targets};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -65,7 +65,19 @@ impl Default for DesiredState {
 }
 
 /// The kinds of object mailsec manages; also the order plans list them in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum ObjectKind {
     SmimeConfig,
     Mailbox,
@@ -118,14 +130,19 @@ impl std::fmt::Display for ObjectRef {
 pub(crate) mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<T: Serialize, S: Serializer>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match v {
             Some(inner) => inner.serialize(s),
             None => s.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(d).map(Some)
     }
 }

@@ -61,7 +61,11 @@ pub struct SmimeConfig {
     pub NoSignOnReply: Option<bool>,
     /// The trusted root and intermediate CAs, exactly as uploaded (.sst, PKCS#7, DER or PEM).
     /// `null`: managed and cleared.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::double_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::double_option"
+    )]
     #[schemars(with = "Option<Cert>")]
     pub SMIMECertificateIssuingCA: Option<Option<Cert>>,
 }

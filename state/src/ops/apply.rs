@@ -10,12 +10,17 @@ use crate::model::{DesiredState, Mailbox, ObjectKind, ObjectRef, Removal};
 pub enum OpError {
     #[error("The operation couldn't be performed because object '{0}' couldn't be found in the desired state.")]
     NotFound(String),
-    #[error("The object '{name}' already exists (a {kind} with that name is in the desired state).")]
+    #[error(
+        "The object '{name}' already exists (a {kind} with that name is in the desired state)."
+    )]
     AlreadyExists { kind: &'static str, name: String },
     #[error("{property}: {message}")]
     InvalidValue { property: String, message: String },
     #[error("{object} would be invalid: {}", .problems.join(" "))]
-    Invalid { object: String, problems: Vec<String> },
+    Invalid {
+        object: String,
+        problems: Vec<String>,
+    },
 }
 
 /// Apply `op` to `state`. On error `state` is left as it was.
@@ -79,7 +84,11 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
             *slot = Some(certificates.clone());
         }
         Operation::NewMailContact { contact } => {
-            unique_name(s.mail_contacts.iter().map(|c| c.name.as_str()), "MailContact", &contact.name)?;
+            unique_name(
+                s.mail_contacts.iter().map(|c| c.name.as_str()),
+                "MailContact",
+                &contact.name,
+            )?;
             s.mail_contacts.push(contact.clone());
         }
         Operation::SetMailContact { target, changes } => {
@@ -87,7 +96,10 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
             let updated = merge(&s.mail_contacts[idx], changes.clone())?;
             if updated.name != s.mail_contacts[idx].name {
                 unique_name(
-                    s.mail_contacts.iter().filter(|c| c.guid != target.guid).map(|c| c.name.as_str()),
+                    s.mail_contacts
+                        .iter()
+                        .filter(|c| c.guid != target.guid)
+                        .map(|c| c.name.as_str()),
                     "MailContact",
                     &updated.name,
                 )?;
@@ -95,13 +107,27 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
             s.mail_contacts[idx] = updated;
         }
         Operation::NewOutboundConnector { connector } => {
-            unique_name(s.outbound_connectors.iter().map(|c| c.Name.as_str()), "OutboundConnector", &connector.Name)?;
-            check(&format!("OutboundConnector '{}'", connector.Name), connector.validate())?;
+            unique_name(
+                s.outbound_connectors.iter().map(|c| c.Name.as_str()),
+                "OutboundConnector",
+                &connector.Name,
+            )?;
+            check(
+                &format!("OutboundConnector '{}'", connector.Name),
+                connector.validate(),
+            )?;
             s.outbound_connectors.push(connector.clone());
         }
         Operation::NewInboundConnector { connector } => {
-            unique_name(s.inbound_connectors.iter().map(|c| c.Name.as_str()), "InboundConnector", &connector.Name)?;
-            check(&format!("InboundConnector '{}'", connector.Name), connector.validate())?;
+            unique_name(
+                s.inbound_connectors.iter().map(|c| c.Name.as_str()),
+                "InboundConnector",
+                &connector.Name,
+            )?;
+            check(
+                &format!("InboundConnector '{}'", connector.Name),
+                connector.validate(),
+            )?;
             s.inbound_connectors.push(connector.clone());
         }
         Operation::SetConnector { target, changes } => match target.kind {
@@ -109,7 +135,10 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
                 let idx = find(s.outbound_connectors.iter().map(|c| c.Guid), target)?;
                 let updated = merge(&s.outbound_connectors[idx], changes.clone())?;
                 unique_name(
-                    s.outbound_connectors.iter().filter(|c| c.Guid != target.guid).map(|c| c.Name.as_str()),
+                    s.outbound_connectors
+                        .iter()
+                        .filter(|c| c.Guid != target.guid)
+                        .map(|c| c.Name.as_str()),
                     "OutboundConnector",
                     &updated.Name,
                 )?;
@@ -120,7 +149,10 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
                 let idx = find(s.inbound_connectors.iter().map(|c| c.Guid), target)?;
                 let updated = merge(&s.inbound_connectors[idx], changes.clone())?;
                 unique_name(
-                    s.inbound_connectors.iter().filter(|c| c.Guid != target.guid).map(|c| c.Name.as_str()),
+                    s.inbound_connectors
+                        .iter()
+                        .filter(|c| c.Guid != target.guid)
+                        .map(|c| c.Name.as_str()),
                     "InboundConnector",
                     &updated.Name,
                 )?;
@@ -133,8 +165,12 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
             let before = total(s);
             match target.kind {
                 ObjectKind::MailContact => s.mail_contacts.retain(|c| c.guid != target.guid),
-                ObjectKind::OutboundConnector => s.outbound_connectors.retain(|c| c.Guid != target.guid),
-                ObjectKind::InboundConnector => s.inbound_connectors.retain(|c| c.Guid != target.guid),
+                ObjectKind::OutboundConnector => {
+                    s.outbound_connectors.retain(|c| c.Guid != target.guid)
+                }
+                ObjectKind::InboundConnector => {
+                    s.inbound_connectors.retain(|c| c.Guid != target.guid)
+                }
                 ObjectKind::Mailbox | ObjectKind::SmimeConfig => {
                     return Err(OpError::InvalidValue {
                         property: "Identity".into(),
@@ -168,7 +204,11 @@ fn find(mut guids: impl Iterator<Item = uuid::Uuid>, target: &ObjectRef) -> Resu
         .ok_or_else(|| OpError::NotFound(target.name.clone()))
 }
 
-fn unique_name<'a>(mut names: impl Iterator<Item = &'a str>, kind: &'static str, name: &str) -> Result<(), OpError> {
+fn unique_name<'a>(
+    mut names: impl Iterator<Item = &'a str>,
+    kind: &'static str,
+    name: &str,
+) -> Result<(), OpError> {
     if names.any(|n| n.eq_ignore_ascii_case(name)) {
         return Err(OpError::AlreadyExists {
             kind,
@@ -205,7 +245,11 @@ fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Map<String, serde_json::Va
 
 /// Set the patched properties on `obj` through its serde form, so the types check every value.
 fn merge<T: Serialize + DeserializeOwned>(obj: &T, patch: Patch) -> Result<T, OpError> {
-    let names = patch.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ");
+    let names = patch
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     crate::patch::set_properties(obj, patch).map_err(|message| OpError::InvalidValue {
         property: names,
         message,

@@ -10,7 +10,11 @@ impl fmt::Display for Operation {
         match self {
             Operation::SetSmimeConfig { changes } => {
                 let map = serde_json::to_value(changes).unwrap_or_default();
-                write!(f, "Set the organization S/MIME configuration: {}", settings(&map))
+                write!(
+                    f,
+                    "Set the organization S/MIME configuration: {}",
+                    settings(&map)
+                )
             }
             Operation::SetRecipientCertificates {
                 recipient,
@@ -35,9 +39,14 @@ impl fmt::Display for Operation {
                 "Create MailContact '{}' for {} (Guid {})",
                 contact.name, contact.external_email_address, contact.guid
             ),
-            Operation::SetMailContact { target, changes } | Operation::SetConnector { target, changes } => {
+            Operation::SetMailContact { target, changes }
+            | Operation::SetConnector { target, changes } => {
                 let map: serde_json::Map<_, _> = changes.iter().cloned().collect();
-                write!(f, "Set {target}: {}", settings(&serde_json::Value::Object(map)))
+                write!(
+                    f,
+                    "Set {target}: {}",
+                    settings(&serde_json::Value::Object(map))
+                )
             }
             Operation::NewOutboundConnector { connector } => write!(
                 f,

@@ -37,20 +37,36 @@ pub type Patch = Vec<(String, serde_json::Value)>;
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum Operation {
     /// Set-SmimeConfig: every `Some` field of `changes` is set (`SMIMECertificateIssuingCA: Some(None)` clears it).
-    SetSmimeConfig { changes: SmimeConfig },
+    SetSmimeConfig {
+        changes: SmimeConfig,
+    },
     /// Set-Mailbox / Set-MailContact -UserCertificate / -UserSMimeCertificate.
     SetRecipientCertificates {
         recipient: ObjectRef,
         attribute: CertAttribute,
         certificates: Vec<Cert>,
     },
-    NewMailContact { contact: MailContact },
-    SetMailContact { target: ObjectRef, changes: Patch },
-    NewOutboundConnector { connector: OutboundConnector },
-    NewInboundConnector { connector: InboundConnector },
-    SetConnector { target: ObjectRef, changes: Patch },
+    NewMailContact {
+        contact: MailContact,
+    },
+    SetMailContact {
+        target: ObjectRef,
+        changes: Patch,
+    },
+    NewOutboundConnector {
+        connector: OutboundConnector,
+    },
+    NewInboundConnector {
+        connector: InboundConnector,
+    },
+    SetConnector {
+        target: ObjectRef,
+        changes: Patch,
+    },
     /// Remove-MailContact / Remove-*Connector: drops the object and records the removal for apply.
-    Remove { target: ObjectRef },
+    Remove {
+        target: ObjectRef,
+    },
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::*;
-use crate::model::{DesiredState, MailContact, ObjectKind, ObjectRef, OutboundConnector, SmimeConfig, TlsAuthLevel};
+use crate::model::{
+    DesiredState, MailContact, ObjectKind, ObjectRef, OutboundConnector, SmimeConfig, TlsAuthLevel,
+};
 
 fn contact(name: &str) -> MailContact {
     MailContact {
@@ -16,7 +18,11 @@ fn contact(name: &str) -> MailContact {
 }
 
 fn r(kind: ObjectKind, guid: Uuid, name: &str) -> ObjectRef {
-    ObjectRef { kind, guid, name: name.into() }
+    ObjectRef {
+        kind,
+        guid,
+        name: name.into(),
+    }
 }
 
 #[test]
@@ -26,17 +32,42 @@ fn set_smime_config_merges_and_clears() {
     apply(
         &mut s,
         &Operation::SetSmimeConfig {
-            changes: SmimeConfig { OWAAlwaysSign: Some(true), SMIMECertificateIssuingCA: Some(Some(ca.clone())), ..Default::default() },
+            changes: SmimeConfig {
+                OWAAlwaysSign: Some(true),
+                SMIMECertificateIssuingCA: Some(Some(ca.clone())),
+                ..Default::default()
+            },
         },
     )
     .unwrap();
-    apply(&mut s, &Operation::SetSmimeConfig { changes: SmimeConfig { OWAAlwaysEncrypt: Some(false), ..Default::default() } }).unwrap();
+    apply(
+        &mut s,
+        &Operation::SetSmimeConfig {
+            changes: SmimeConfig {
+                OWAAlwaysEncrypt: Some(false),
+                ..Default::default()
+            },
+        },
+    )
+    .unwrap();
     let c = s.smime_config.clone().unwrap();
     assert_eq!(c.OWAAlwaysSign, Some(true));
     assert_eq!(c.OWAAlwaysEncrypt, Some(false));
     assert_eq!(c.SMIMECertificateIssuingCA, Some(Some(ca)));
-    apply(&mut s, &Operation::SetSmimeConfig { changes: SmimeConfig { SMIMECertificateIssuingCA: Some(None), ..Default::default() } }).unwrap();
-    assert_eq!(s.smime_config.unwrap().SMIMECertificateIssuingCA, Some(None));
+    apply(
+        &mut s,
+        &Operation::SetSmimeConfig {
+            changes: SmimeConfig {
+                SMIMECertificateIssuingCA: Some(None),
+                ..Default::default()
+            },
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        s.smime_config.unwrap().SMIMECertificateIssuingCA,
+        Some(None)
+    );
 }
 
 #[test]
@@ -54,7 +85,11 @@ fn set_recipient_certificates_adds_the_mailbox_entry_and_replaces() {
     assert_eq!(s.mailboxes[0].user_certificate, Some(vec![one]));
     apply(&mut s, &op(vec![])).unwrap();
     assert_eq!(s.mailboxes.len(), 1);
-    assert_eq!(s.mailboxes[0].user_certificate, Some(vec![]), "cleared is managed-and-empty, not unmanaged");
+    assert_eq!(
+        s.mailboxes[0].user_certificate,
+        Some(vec![]),
+        "cleared is managed-and-empty, not unmanaged"
+    );
     assert_eq!(s.mailboxes[0].user_smime_certificate, None);
 }
 
@@ -78,15 +113,41 @@ fn new_set_and_rename_mail_contact() {
     let mut s = DesiredState::default();
     let c = contact("p");
     apply(&mut s, &Operation::NewMailContact { contact: c.clone() }).unwrap();
-    let dup = apply(&mut s, &Operation::NewMailContact { contact: contact("P") }).unwrap_err();
+    let dup = apply(
+        &mut s,
+        &Operation::NewMailContact {
+            contact: contact("P"),
+        },
+    )
+    .unwrap_err();
     assert!(matches!(dup, OpError::AlreadyExists { .. }));
     let t = r(ObjectKind::MailContact, c.guid, "p");
-    apply(&mut s, &Operation::SetMailContact { target: t.clone(), changes: vec![("Name".into(), json!("q")), ("DisplayName".into(), json!("Q"))] }).unwrap();
+    apply(
+        &mut s,
+        &Operation::SetMailContact {
+            target: t.clone(),
+            changes: vec![
+                ("Name".into(), json!("q")),
+                ("DisplayName".into(), json!("Q")),
+            ],
+        },
+    )
+    .unwrap();
     assert_eq!(s.mail_contacts[0].name, "q");
     assert_eq!(s.mail_contacts[0].guid, c.guid, "a rename keeps the id");
-    let bad = apply(&mut s, &Operation::SetMailContact { target: t, changes: vec![("HiddenFromAddressListsEnabled".into(), json!("yes"))] }).unwrap_err();
+    let bad = apply(
+        &mut s,
+        &Operation::SetMailContact {
+            target: t,
+            changes: vec![("HiddenFromAddressListsEnabled".into(), json!("yes"))],
+        },
+    )
+    .unwrap_err();
     assert!(matches!(bad, OpError::InvalidValue { .. }), "{bad:?}");
-    assert_eq!(s.mail_contacts[0].hidden_from_address_lists_enabled, None, "a failed op changes nothing");
+    assert_eq!(
+        s.mail_contacts[0].hidden_from_address_lists_enabled, None,
+        "a failed op changes nothing"
+    );
 }
 
 #[test]
@@ -98,8 +159,17 @@ fn remove_records_a_removal_once() {
     apply(&mut s, &Operation::Remove { target: t.clone() }).unwrap();
     assert!(s.mail_contacts.is_empty());
     assert_eq!(s.removals.len(), 1);
-    assert_eq!(apply(&mut s, &Operation::Remove { target: t }).unwrap_err(), OpError::NotFound("p".into()));
-    let mb = apply(&mut s, &Operation::Remove { target: r(ObjectKind::Mailbox, Uuid::new_v4(), "jo") }).unwrap_err();
+    assert_eq!(
+        apply(&mut s, &Operation::Remove { target: t }).unwrap_err(),
+        OpError::NotFound("p".into())
+    );
+    let mb = apply(
+        &mut s,
+        &Operation::Remove {
+            target: r(ObjectKind::Mailbox, Uuid::new_v4(), "jo"),
+        },
+    )
+    .unwrap_err();
     assert!(matches!(mb, OpError::InvalidValue { .. }));
 }
 
@@ -109,35 +179,102 @@ fn connectors_are_validated_like_exchange() {
     let mut c = OutboundConnector::new(Uuid::new_v4(), "Partner");
     c.RecipientDomains = vec!["partner.example".into()];
     c.TlsSettings = Some(TlsAuthLevel::DomainValidation);
-    let e = apply(&mut s, &Operation::NewOutboundConnector { connector: c.clone() }).unwrap_err();
+    let e = apply(
+        &mut s,
+        &Operation::NewOutboundConnector {
+            connector: c.clone(),
+        },
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("needs a TlsDomain"), "{e}");
     c.TlsDomain = Some("mail.partner.example".into());
-    apply(&mut s, &Operation::NewOutboundConnector { connector: c.clone() }).unwrap();
+    apply(
+        &mut s,
+        &Operation::NewOutboundConnector {
+            connector: c.clone(),
+        },
+    )
+    .unwrap();
     let t = r(ObjectKind::OutboundConnector, c.Guid, "Partner");
-    let e = apply(&mut s, &Operation::SetConnector { target: t.clone(), changes: vec![("TlsSettings".into(), json!("EncryptionOnly"))] }).unwrap_err();
-    assert!(e.to_string().contains("TlsDomain parameter can only be set"), "{e}");
-    apply(&mut s, &Operation::SetConnector { target: t, changes: vec![("TlsSettings".into(), json!("EncryptionOnly")), ("TlsDomain".into(), json!(null))] }).unwrap();
-    assert_eq!(s.outbound_connectors[0].TlsSettings, Some(TlsAuthLevel::EncryptionOnly));
+    let e = apply(
+        &mut s,
+        &Operation::SetConnector {
+            target: t.clone(),
+            changes: vec![("TlsSettings".into(), json!("EncryptionOnly"))],
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("TlsDomain parameter can only be set"),
+        "{e}"
+    );
+    apply(
+        &mut s,
+        &Operation::SetConnector {
+            target: t,
+            changes: vec![
+                ("TlsSettings".into(), json!("EncryptionOnly")),
+                ("TlsDomain".into(), json!(null)),
+            ],
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        s.outbound_connectors[0].TlsSettings,
+        Some(TlsAuthLevel::EncryptionOnly)
+    );
 }
 
 #[test]
 fn inbound_connector_new_and_set() {
     let mut s = DesiredState::default();
     let mut c = crate::model::InboundConnector::new(Uuid::new_v4(), "In");
-    let e = apply(&mut s, &Operation::NewInboundConnector { connector: c.clone() }).unwrap_err();
+    let e = apply(
+        &mut s,
+        &Operation::NewInboundConnector {
+            connector: c.clone(),
+        },
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("SenderDomains is required"));
     c.SenderDomains = vec!["partner.example".into()];
-    apply(&mut s, &Operation::NewInboundConnector { connector: c.clone() }).unwrap();
+    apply(
+        &mut s,
+        &Operation::NewInboundConnector {
+            connector: c.clone(),
+        },
+    )
+    .unwrap();
     let t = r(ObjectKind::InboundConnector, c.Guid, "In");
-    apply(&mut s, &Operation::SetConnector { target: t, changes: vec![("TlsSenderCertificateName".into(), json!("mail.partner.example"))] }).unwrap();
-    assert_eq!(s.inbound_connectors[0].TlsSenderCertificateName.as_deref(), Some("mail.partner.example"));
+    apply(
+        &mut s,
+        &Operation::SetConnector {
+            target: t,
+            changes: vec![(
+                "TlsSenderCertificateName".into(),
+                json!("mail.partner.example"),
+            )],
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        s.inbound_connectors[0].TlsSenderCertificateName.as_deref(),
+        Some("mail.partner.example")
+    );
 }
 
 #[test]
 fn operations_describe_themselves_for_what_if() {
     let c = contact("p");
     let text = Operation::NewMailContact { contact: c.clone() }.to_string();
-    assert!(text.starts_with("Create MailContact 'p' for SMTP:p@partner.example"), "{text}");
-    let text = Operation::Remove { target: r(ObjectKind::MailContact, c.guid, "p") }.to_string();
+    assert!(
+        text.starts_with("Create MailContact 'p' for SMTP:p@partner.example"),
+        "{text}"
+    );
+    let text = Operation::Remove {
+        target: r(ObjectKind::MailContact, c.guid, "p"),
+    }
+    .to_string();
     assert!(text.starts_with("Remove MailContact 'p'"), "{text}");
 }

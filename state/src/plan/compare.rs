@@ -69,7 +69,7 @@ fn canonical(attr: &str, v: &Value) -> String {
 /// the address part compares case-insensitively.
 fn proxy_address(s: &str) -> String {
     match s.split_once(':') {
-        Some((prefix, addr)) if prefix == "SMTP" => format!("SMTP:{}", addr.to_lowercase()),
+        Some(("SMTP", addr)) => format!("SMTP:{}", addr.to_lowercase()),
         Some((prefix, addr)) => format!("{}:{}", prefix.to_lowercase(), addr.to_lowercase()),
         None => format!("smtp:{}", s.to_lowercase()),
     }
@@ -88,15 +88,35 @@ mod tests {
 
     #[test]
     fn sets_ignore_order_and_case_for_domains() {
-        assert!(same_value("RecipientDomains", &json!(["A.com", "b.com"]), &json!(["b.com", "a.COM"])));
-        assert!(!same_value("RecipientDomains", &json!(["a.com"]), &json!(["a.com", "b.com"])));
+        assert!(same_value(
+            "RecipientDomains",
+            &json!(["A.com", "b.com"]),
+            &json!(["b.com", "a.COM"])
+        ));
+        assert!(!same_value(
+            "RecipientDomains",
+            &json!(["a.com"]),
+            &json!(["a.com", "b.com"])
+        ));
     }
 
     #[test]
     fn primary_address_prefix_matters() {
-        assert!(!same_value("EmailAddresses", &json!(["SMTP:a@x.com"]), &json!(["smtp:a@x.com"])));
-        assert!(same_value("EmailAddresses", &json!(["SMTP:A@x.com"]), &json!(["SMTP:a@X.com"])));
-        assert!(same_value("EmailAddresses", &json!(["a@x.com"]), &json!(["smtp:a@x.com"])));
+        assert!(!same_value(
+            "EmailAddresses",
+            &json!(["SMTP:a@x.com"]),
+            &json!(["smtp:a@x.com"])
+        ));
+        assert!(same_value(
+            "EmailAddresses",
+            &json!(["SMTP:A@x.com"]),
+            &json!(["SMTP:a@X.com"])
+        ));
+        assert!(same_value(
+            "EmailAddresses",
+            &json!(["a@x.com"]),
+            &json!(["smtp:a@x.com"])
+        ));
     }
 
     #[test]

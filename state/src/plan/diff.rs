@@ -62,28 +62,49 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Vec<PlanEr
         let have = json(l, "a live mailbox", &mut errors);
         let attrs = compare(&want, &have, false);
         if !attrs.is_empty() {
-            changes.push(change(ObjectKind::Mailbox, m.guid, &l.name, Action::Update, attrs));
+            changes.push(change(
+                ObjectKind::Mailbox,
+                m.guid,
+                &l.name,
+                Action::Update,
+                attrs,
+            ));
         }
     }
 
     owned(
         ObjectKind::MailContact,
-        desired.mail_contacts.iter().map(|c| (c.guid, c.name.as_str(), c)),
-        live.mail_contacts.iter().map(|c| (c.guid, c.name.as_str(), c)),
+        desired
+            .mail_contacts
+            .iter()
+            .map(|c| (c.guid, c.name.as_str(), c)),
+        live.mail_contacts
+            .iter()
+            .map(|c| (c.guid, c.name.as_str(), c)),
         &mut changes,
         &mut errors,
     );
     owned(
         ObjectKind::InboundConnector,
-        desired.inbound_connectors.iter().map(|c| (c.Guid, c.Name.as_str(), c)),
-        live.inbound_connectors.iter().map(|c| (c.Guid, c.Name.as_str(), c)),
+        desired
+            .inbound_connectors
+            .iter()
+            .map(|c| (c.Guid, c.Name.as_str(), c)),
+        live.inbound_connectors
+            .iter()
+            .map(|c| (c.Guid, c.Name.as_str(), c)),
         &mut changes,
         &mut errors,
     );
     owned(
         ObjectKind::OutboundConnector,
-        desired.outbound_connectors.iter().map(|c| (c.Guid, c.Name.as_str(), c)),
-        live.outbound_connectors.iter().map(|c| (c.Guid, c.Name.as_str(), c)),
+        desired
+            .outbound_connectors
+            .iter()
+            .map(|c| (c.Guid, c.Name.as_str(), c)),
+        live.outbound_connectors
+            .iter()
+            .map(|c| (c.Guid, c.Name.as_str(), c)),
         &mut changes,
         &mut errors,
     );
@@ -120,7 +141,11 @@ fn owned<'a, T: Serialize + 'a>(
                 let have = json(have, live_name, errors);
                 let attrs = compare(&want, &have, false);
                 if !attrs.is_empty() {
-                    let action = if live_name != name { Action::Rename } else { Action::Update };
+                    let action = if live_name != name {
+                        Action::Rename
+                    } else {
+                        Action::Update
+                    };
                     changes.push(change(kind, guid, name, action, attrs));
                 }
             }
@@ -128,7 +153,13 @@ fn owned<'a, T: Serialize + 'a>(
     }
 }
 
-fn change(kind: ObjectKind, guid: Uuid, name: &str, action: Action, attributes: Vec<AttrChange>) -> ResourceChange {
+fn change(
+    kind: ObjectKind,
+    guid: Uuid,
+    name: &str,
+    action: Action,
+    attributes: Vec<AttrChange>,
+) -> ResourceChange {
     ResourceChange {
         kind,
         guid: Some(guid),
@@ -139,7 +170,11 @@ fn change(kind: ObjectKind, guid: Uuid, name: &str, action: Action, attributes: 
 }
 
 /// Every attribute of `want` whose value differs from `have` (absent counts as null).
-fn compare(want: &Map<String, Value>, have: &Map<String, Value>, creating: bool) -> Vec<AttrChange> {
+fn compare(
+    want: &Map<String, Value>,
+    have: &Map<String, Value>,
+    creating: bool,
+) -> Vec<AttrChange> {
     want.iter()
         .filter(|(k, _)| !NOT_COMPARED.contains(&k.as_str()))
         .filter_map(|(k, new)| {

@@ -26,11 +26,24 @@ pub fn render_plan(plan: &Plan) -> String {
             crate::model::ObjectKind::SmimeConfig => String::new(),
             _ => format!(" '{}'", c.name),
         };
-        let _ = writeln!(out, "  {} {}{}{}  {}", c.action.symbol(), c.kind.noun(), name, guid, verb);
+        let _ = writeln!(
+            out,
+            "  {} {}{}{}  {}",
+            c.action.symbol(),
+            c.kind.noun(),
+            name,
+            guid,
+            verb
+        );
         for a in &c.attributes {
             match c.action {
                 Action::Create => {
-                    let _ = writeln!(out, "      + {}: {}", a.name, render_json_value(&a.name, &a.new));
+                    let _ = writeln!(
+                        out,
+                        "      + {}: {}",
+                        a.name,
+                        render_json_value(&a.name, &a.new)
+                    );
                 }
                 _ => {
                     let marker = if a.name == "Name" { '>' } else { '~' };
@@ -73,7 +86,12 @@ pub fn render_json_value(_attr: &str, v: &Value) -> String {
 fn cert_ref(m: &serde_json::Map<String, Value>) -> String {
     let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("?").to_string();
     if m.contains_key("subject") {
-        return format!("{} (thumbprint {}, expires {})", s("subject"), s("thumbprint"), s("notAfter"));
+        return format!(
+            "{} (thumbprint {}, expires {})",
+            s("subject"),
+            s("thumbprint"),
+            s("notAfter")
+        );
     }
     if let Some(Value::Array(list)) = m.get("certificates") {
         let inner: Vec<String> = list
@@ -81,7 +99,12 @@ fn cert_ref(m: &serde_json::Map<String, Value>) -> String {
             .filter_map(Value::as_object)
             .map(|c| {
                 let g = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("?").to_string();
-                format!("{} (thumbprint {}, expires {})", g("subject"), g("thumbprint"), g("notAfter"))
+                format!(
+                    "{} (thumbprint {}, expires {})",
+                    g("subject"),
+                    g("thumbprint"),
+                    g("notAfter")
+                )
             })
             .collect();
         return format!(

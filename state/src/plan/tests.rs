@@ -5,11 +5,18 @@ use uuid::Uuid;
 use super::*;
 use crate::backend::{changes_for, Backend, EmbeddedDirectory, EmbeddedGateway, LiveState};
 use crate::cert::Cert;
-use crate::model::{DesiredState, MailContact, Mailbox, OutboundConnector, Removal, SmimeConfig, TlsAuthLevel};
+use crate::model::{
+    DesiredState, MailContact, Mailbox, OutboundConnector, Removal, SmimeConfig, TlsAuthLevel,
+};
 
 fn desired() -> DesiredState {
-    let mut s = DesiredState::default();
-    s.smime_config = Some(SmimeConfig { OWAAlwaysSign: Some(true), ..Default::default() });
+    let mut s = DesiredState {
+        smime_config: Some(SmimeConfig {
+            OWAAlwaysSign: Some(true),
+            ..Default::default()
+        }),
+        ..DesiredState::default()
+    };
     s.mailboxes.push(Mailbox {
         guid: Uuid::from_u128(1),
         name: "jo".into(),
@@ -27,7 +34,11 @@ fn desired() -> DesiredState {
     c.TlsSettings = Some(TlsAuthLevel::DomainValidation);
     c.TlsDomain = Some("mail.partner.example".into());
     s.outbound_connectors.push(c);
-    s.removals.push(Removal { kind: ObjectKind::MailContact, guid: Uuid::from_u128(9), name: "Old".into() });
+    s.removals.push(Removal {
+        kind: ObjectKind::MailContact,
+        guid: Uuid::from_u128(9),
+        name: "Old".into(),
+    });
     s
 }
 
@@ -54,7 +65,15 @@ use crate::model::ObjectKind;
 #[test]
 fn plan_renders_every_action() {
     let p = plan(&desired(), &live()).unwrap();
-    assert_eq!(p.summary, Summary { create: 2, update: 2, rename: 0, delete: 1 });
+    assert_eq!(
+        p.summary,
+        Summary {
+            create: 2,
+            update: 2,
+            rename: 0,
+            delete: 1
+        }
+    );
     insta::assert_snapshot!(render_plan(&p));
 }
 
@@ -75,7 +94,12 @@ fn no_false_drift_for_case_order_and_null() {
     c.Comment = Some(String::new());
     l.outbound_connectors.push(c);
     let p = plan(&d, &l).unwrap();
-    assert!(p.changes.iter().all(|c| c.kind != ObjectKind::OutboundConnector), "{p:?}");
+    assert!(
+        p.changes
+            .iter()
+            .all(|c| c.kind != ObjectKind::OutboundConnector),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -100,11 +124,18 @@ fn embedded_backends_converge() {
     };
     let p = plan(&d, &read(&directory, &gateway)).unwrap();
     assert_eq!(p.changes.len(), 5);
-    directory.apply(&changes_for(&p.changes, directory.kinds())).unwrap();
-    gateway.apply(&changes_for(&p.changes, gateway.kinds())).unwrap();
+    directory
+        .apply(&changes_for(&p.changes, directory.kinds()))
+        .unwrap();
+    gateway
+        .apply(&changes_for(&p.changes, gateway.kinds()))
+        .unwrap();
     let again = plan(&d, &read(&directory, &gateway)).unwrap();
     assert!(again.is_empty(), "{}", render_plan(&again));
     // Certificates were written beside the backend file, exactly.
     let l2 = read(&directory, &gateway);
-    assert_eq!(l2.mailboxes[0].user_smime_certificate.as_ref().unwrap()[0].bytes(), &[1, 2, 3, 4]);
+    assert_eq!(
+        l2.mailboxes[0].user_smime_certificate.as_ref().unwrap()[0].bytes(),
+        &[1, 2, 3, 4]
+    );
 }

@@ -27,13 +27,19 @@ fn dir_of(path: &Path) -> PathBuf {
 
 /// Read `path`; `Ok(None)` when it does not exist. With `version`, the document's
 /// `apiVersion` must be exactly that.
-pub fn read_doc<T: DeserializeOwned>(path: &Path, version: Option<&str>) -> Result<Option<Doc<T>>, StoreError> {
+pub fn read_doc<T: DeserializeOwned>(
+    path: &Path,
+    version: Option<&str>,
+) -> Result<Option<Doc<T>>, StoreError> {
     let text = match fs::read(path) {
         Ok(b) => String::from_utf8(b).map_err(|e| StoreError::Parse {
             path: path.to_path_buf(),
             line: None,
             column: None,
-            message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            message: format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
@@ -61,7 +67,12 @@ pub fn read_doc<T: DeserializeOwned>(path: &Path, version: Option<&str>) -> Resu
     Ok(Some(Doc { value, text }))
 }
 
-fn check_version(path: &Path, text: &str, raw: &serde_norway::Value, expected: &str) -> Result<(), StoreError> {
+fn check_version(
+    path: &Path,
+    text: &str,
+    raw: &serde_norway::Value,
+    expected: &str,
+) -> Result<(), StoreError> {
     let found = match raw {
         serde_norway::Value::Mapping(m) => m.get("apiVersion").cloned(),
         serde_norway::Value::Null => {
@@ -69,7 +80,9 @@ fn check_version(path: &Path, text: &str, raw: &serde_norway::Value, expected: &
                 path: path.to_path_buf(),
                 line: Some(1),
                 column: Some(1),
-                message: format!("the file is empty; a state file starts with `apiVersion: {expected}`"),
+                message: format!(
+                    "the file is empty; a state file starts with `apiVersion: {expected}`"
+                ),
             })
         }
         _ => {
@@ -77,7 +90,8 @@ fn check_version(path: &Path, text: &str, raw: &serde_norway::Value, expected: &
                 path: path.to_path_buf(),
                 line: Some(1),
                 column: Some(1),
-                message: "the document is not a mapping of sections (apiVersion, mailboxes, ...)".into(),
+                message: "the document is not a mapping of sections (apiVersion, mailboxes, ...)"
+                    .into(),
             })
         }
     };
@@ -95,7 +109,10 @@ fn check_version(path: &Path, text: &str, raw: &serde_norway::Value, expected: &
             column,
             found: match other {
                 serde_norway::Value::String(s) => s,
-                v => serde_norway::to_string(&v).unwrap_or_default().trim().to_string(),
+                v => serde_norway::to_string(&v)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
             },
             expected: expected.to_string(),
         }),
@@ -204,7 +221,8 @@ pub fn write_doc<T: Serialize>(
 fn collect_cert_files(v: &serde_json::Value, out: &mut BTreeSet<String>) {
     match v {
         serde_json::Value::Object(m) => {
-            if let (Some(serde_json::Value::String(f)), Some(_)) = (m.get("file"), m.get("format")) {
+            if let (Some(serde_json::Value::String(f)), Some(_)) = (m.get("file"), m.get("format"))
+            {
                 if let Some(base) = f.rsplit(['/', '\\']).next() {
                     if sha256_of_file_name(base).is_some() {
                         out.insert(base.to_string());

@@ -5,9 +5,15 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{}: cannot read: {source}", .path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: cannot write: {source}; the previous file is left as it was", .path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}{}: {message}\nThe file was left untouched; fix it (or restore it from git) and run again.", .path.display(), location(*.line, *.column))]
     Parse {
         path: PathBuf,

@@ -35,7 +35,10 @@ pub enum LockError {
     #[error("{}: the lock file is unreadable ({message}); if no mailsec is running, delete it by hand", .path.display())]
     Unreadable { path: PathBuf, message: String },
     #[error("{}: cannot create the lock: {source}", .path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("there is no lock on this state (nothing to unlock)")]
     NotLocked,
     #[error("the lock ID does not match: the state is locked with {}; pass that ID to force-unlock", .info.id)]
@@ -218,7 +221,10 @@ mod tests {
         };
         fs::write(&p, serde_json::to_string(&other).unwrap()).unwrap();
         assert!(matches!(acquire(&p, "run"), Err(LockError::Held { .. })));
-        assert!(matches!(force_unlock(&p, "nope"), Err(LockError::WrongId { .. })));
+        assert!(matches!(
+            force_unlock(&p, "nope"),
+            Err(LockError::WrongId { .. })
+        ));
         force_unlock(&p, &other.id.to_string()).unwrap();
         assert!(acquire(&p, "run").is_ok());
     }

@@ -46,7 +46,11 @@ impl Store {
     }
 
     pub fn lock_path(&self) -> PathBuf {
-        let mut name = self.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        let mut name = self
+            .path
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
         name.push(".lock");
         self.path.with_file_name(name)
     }
