@@ -127,7 +127,7 @@ pub fn main() -> i32 {
             &Script {
                 name: "-c".into(),
                 text: text.clone(),
-                base_dir: PathBuf::from("."),
+                base_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             },
         ),
         (None, None, Some(file)) => run_file(&store, file),

@@ -59,3 +59,68 @@ pub fn text(s: &mailsec_cmdlets::Signature) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::binder::{bind, Arg};
+    use crate::syntax::ast::{CommandArg, PipelineElement, Statement};
+    use crate::syntax::parse_script;
+
+    /// Every example in every signature parses, names a real cmdlet, and binds to its parameters.
+    #[test]
+    fn every_help_example_parses_and_binds() {
+        for c in mailsec_cmdlets::registry() {
+            assert!(
+                !c.signature.examples.is_empty(),
+                "{} has no example",
+                c.signature.name
+            );
+            for e in &c.signature.examples {
+                let script =
+                    parse_script(e.script).unwrap_or_else(|errs| panic!("{}: {errs:?}", e.script));
+                for st in &script.statements {
+                    let Statement::Pipeline(p) = st else { continue };
+                    for el in &p.elements {
+                        let PipelineElement::Command(cmd) = el else {
+                            continue;
+                        };
+                        let def = mailsec_cmdlets::find(&cmd.name)
+                            .unwrap_or_else(|| panic!("unknown cmdlet in example: {}", e.script));
+                        let args = cmd
+                            .args
+                            .iter()
+                            .map(|a| match a {
+                                CommandArg::Parameter {
+                                    name,
+                                    span,
+                                    colon_value,
+                                } => Arg::Param {
+                                    name: name.clone(),
+                                    span: *span,
+                                    value: colon_value
+                                        .as_ref()
+                                        .map(|v| (mailsec_cmdlets::Value::Null, v.span())),
+                                },
+                                CommandArg::Value(v) => {
+                                    Arg::Value(mailsec_cmdlets::Value::Null, v.span())
+                                }
+                            })
+                            .collect();
+                        if let Err(b) = bind(&def.signature, args, cmd.span) {
+                            panic!("example `{}` does not bind: {}", e.script, b.message);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn help_lists_parameters_and_examples() {
+        let s = mailsec_cmdlets::find("Set-Mailbox")
+            .map(|c| super::text(&c.signature))
+            .unwrap_or_default();
+        assert!(s.contains("-UserCertificate <"), "{s}");
+        assert!(s.contains("EXAMPLES"), "{s}");
+    }
+}

@@ -44,6 +44,12 @@ pub fn read_collection(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CollectionError> {
     pkcs7_certificates(bytes)
 }
 
+/// PEM text: one or more `-----BEGIN ...-----` blocks, possibly with text around them.
+pub(crate) fn is_pem(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"-----BEGIN")
+        || std::str::from_utf8(bytes).is_ok_and(|t| t.contains("-----BEGIN "))
+}
+
 fn looks_like_private_key(bytes: &[u8]) -> bool {
     let needle = b"PRIVATE KEY-----";
     bytes.windows(needle.len()).any(|w| w == needle)

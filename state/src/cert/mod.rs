@@ -47,13 +47,21 @@ impl CertFormat {
             CertFormat::Sst
         } else if collection::pkcs7_certificates(bytes).is_ok() {
             CertFormat::Pkcs7
+        } else if collection::is_pem(bytes) && read_collection(bytes).is_ok() {
+            // A PEM bundle: PKCS#7 blocks make it a PKCS#7 value, certificate blocks an X.509 one.
+            let text = String::from_utf8_lossy(bytes);
+            if text.contains("-----BEGIN PKCS7-----") || text.contains("-----BEGIN CMS-----") {
+                CertFormat::Pkcs7
+            } else {
+                CertFormat::X509
+            }
         } else {
             CertFormat::Opaque
         }
     }
 
     fn extension(self, bytes: &[u8]) -> &'static str {
-        let pem = bytes.starts_with(b"-----BEGIN");
+        let pem = collection::is_pem(bytes);
         match self {
             CertFormat::X509 if pem => "pem",
             CertFormat::X509 => "cer",
@@ -125,8 +133,7 @@ impl Cert {
     /// The certificates this value holds, decoded (empty for opaque bytes or undecodable content).
     pub fn certificates(&self) -> Vec<CertInfo> {
         match self.format {
-            CertFormat::X509 => CertInfo::from_bytes(&self.bytes).into_iter().collect(),
-            CertFormat::Pkcs7 | CertFormat::Sst => read_collection(&self.bytes)
+            CertFormat::X509 | CertFormat::Pkcs7 | CertFormat::Sst => read_collection(&self.bytes)
                 .map(|c| {
                     c.into_iter()
                         .filter_map(|der| CertInfo::from_der(&der).ok())

@@ -55,7 +55,7 @@ impl CertRef {
                 r.subject = Some(one.subject.clone());
                 r.not_after = Some(one.not_after_text());
             }
-            (CertFormat::Opaque, _) | (CertFormat::X509, _) => r.size = Some(cert.bytes().len()),
+            (_, []) => r.size = Some(cert.bytes().len()),
             (_, list) => {
                 r.certificates = Some(
                     list.iter()

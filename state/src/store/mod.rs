@@ -79,3 +79,67 @@ impl Store {
         lock::acquire(&self.lock_path(), operation)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::Cert;
+    use crate::model::Mailbox;
+    use proptest::prelude::*;
+
+    #[test]
+    fn save_then_load_gives_the_same_state_and_exact_bytes() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::new(d.path().join("mailsec.yaml"));
+        let mut s = DesiredState::default();
+        s.mailboxes.push(Mailbox {
+            guid: uuid::Uuid::from_u128(7),
+            name: "jo".into(),
+            user_certificate: Some(vec![Cert::from_bytes(b"\x00\x01not a cert".to_vec())]),
+            ..Default::default()
+        });
+        store.save(&s, None).unwrap();
+        let loaded = store.load().unwrap();
+        assert_eq!(loaded.state, s);
+        let cert = &loaded.state.mailboxes[0].user_certificate.as_ref().unwrap()[0];
+        assert_eq!(cert.bytes(), b"\x00\x01not a cert");
+        // Replacing the certificate removes the file nobody references any more.
+        let mut s2 = s.clone();
+        s2.mailboxes[0].user_certificate = Some(vec![]);
+        store.save(&s2, loaded.original.as_deref()).unwrap();
+        assert_eq!(
+            std::fs::read_dir(d.path().join("certs")).unwrap().count(),
+            0
+        );
+    }
+
+    #[test]
+    fn a_missing_certificate_file_is_named() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::new(d.path().join("mailsec.yaml"));
+        let sha = "ab".repeat(32);
+        std::fs::write(
+            store.path(),
+            format!("apiVersion: mailsec/v1\nmailboxes:\n- Guid: 00000000-0000-0000-0000-000000000001\n  Name: jo\n  UserCertificate:\n  - file: certs/{sha}.cer\n    format: x509\n"),
+        )
+        .unwrap();
+        let e = store.load().unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("certificate file 'certs/{sha}.cer' is missing")),
+            "{e}"
+        );
+        assert!(e.contains("mailsec.yaml:6:"), "{e}");
+    }
+
+    proptest! {
+        /// Whatever is in the file, loading never panics, and a refused file is never written.
+        #[test]
+        fn any_text_loads_or_is_refused(text in "(apiVersion: mailsec/v1\n)?[ -~\n]{0,300}") {
+            let d = tempfile::tempdir().unwrap();
+            let store = Store::new(d.path().join("mailsec.yaml"));
+            std::fs::write(store.path(), &text).unwrap();
+            let _ = store.load();
+            prop_assert_eq!(std::fs::read_to_string(store.path()).unwrap(), text);
+        }
+    }
+}
