@@ -49,9 +49,7 @@ impl<'a> Context<'a> {
             self.messages.push(Message::WhatIf(op.to_string()));
             return Ok(false);
         }
-        let before = self.state.clone();
-        apply(self.state, &op)?;
-        let changed = *self.state != before;
+        let changed = apply(self.state, &op)?;
         self.applied.push(op);
         Ok(changed)
     }

@@ -23,28 +23,22 @@ pub enum OpError {
     },
 }
 
-/// Apply `op` to `state`. On error `state` is left as it was.
-pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
-    let mut next = state.clone();
-    apply_in_place(&mut next, op)?;
-    *state = next;
-    Ok(())
-}
-
-fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
+/// Apply `op` to `state` and say whether anything changed. On error `state` is left as it was:
+/// every check runs before the one object the operation touches is replaced.
+pub fn apply(s: &mut DesiredState, op: &Operation) -> Result<bool, OpError> {
     match op {
         Operation::SetSmimeConfig { changes } => {
-            let current = s.smime_config.take().unwrap_or_default();
-            let changes = to_json(changes)?;
-            let merged = merge(&current, changes.into_iter().collect())?;
-            s.smime_config = Some(merged);
+            let current = s.smime_config.clone().unwrap_or_default();
+            let merged = merge(&current, to_json(changes)?.into_iter().collect())?;
+            Ok(replace(&mut s.smime_config, Some(merged)))
         }
         Operation::SetRecipientCertificates {
             recipient,
             attribute,
             certificates,
         } => {
-            let slot = match recipient.kind {
+            let new = Some(certificates.clone());
+            match recipient.kind {
                 ObjectKind::Mailbox => {
                     let idx = match s.mailboxes.iter().position(|m| m.guid == recipient.guid) {
                         Some(i) => i,
@@ -58,10 +52,13 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
                         }
                     };
                     let m = &mut s.mailboxes[idx];
-                    match attribute {
-                        CertAttribute::UserCertificate => &mut m.user_certificate,
-                        CertAttribute::UserSMimeCertificate => &mut m.user_smime_certificate,
-                    }
+                    Ok(replace(
+                        match attribute {
+                            CertAttribute::UserCertificate => &mut m.user_certificate,
+                            CertAttribute::UserSMimeCertificate => &mut m.user_smime_certificate,
+                        },
+                        new,
+                    ))
                 }
                 ObjectKind::MailContact => {
                     let c = s
@@ -69,19 +66,19 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
                         .iter_mut()
                         .find(|c| c.guid == recipient.guid)
                         .ok_or_else(|| OpError::NotFound(recipient.name.clone()))?;
-                    match attribute {
-                        CertAttribute::UserCertificate => &mut c.user_certificate,
-                        CertAttribute::UserSMimeCertificate => &mut c.user_smime_certificate,
-                    }
+                    Ok(replace(
+                        match attribute {
+                            CertAttribute::UserCertificate => &mut c.user_certificate,
+                            CertAttribute::UserSMimeCertificate => &mut c.user_smime_certificate,
+                        },
+                        new,
+                    ))
                 }
-                other => {
-                    return Err(OpError::InvalidValue {
-                        property: attribute.property().to_string(),
-                        message: format!("a {} has no certificates", other.noun()),
-                    })
-                }
-            };
-            *slot = Some(certificates.clone());
+                other => Err(OpError::InvalidValue {
+                    property: attribute.property().to_string(),
+                    message: format!("a {} has no certificates", other.noun()),
+                }),
+            }
         }
         Operation::NewMailContact { contact } => {
             unique_name(
@@ -90,21 +87,20 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
                 &contact.name,
             )?;
             s.mail_contacts.push(contact.clone());
+            Ok(true)
         }
         Operation::SetMailContact { target, changes } => {
             let idx = find(s.mail_contacts.iter().map(|c| c.guid), target)?;
             let updated = merge(&s.mail_contacts[idx], changes.clone())?;
-            if updated.name != s.mail_contacts[idx].name {
-                unique_name(
-                    s.mail_contacts
-                        .iter()
-                        .filter(|c| c.guid != target.guid)
-                        .map(|c| c.name.as_str()),
-                    "MailContact",
-                    &updated.name,
-                )?;
-            }
-            s.mail_contacts[idx] = updated;
+            unique_name(
+                s.mail_contacts
+                    .iter()
+                    .filter(|c| c.guid != target.guid)
+                    .map(|c| c.name.as_str()),
+                "MailContact",
+                &updated.name,
+            )?;
+            Ok(replace(&mut s.mail_contacts[idx], updated))
         }
         Operation::NewOutboundConnector { connector } => {
             unique_name(
@@ -117,6 +113,7 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
                 connector.validate(),
             )?;
             s.outbound_connectors.push(connector.clone());
+            Ok(true)
         }
         Operation::NewInboundConnector { connector } => {
             unique_name(
@@ -129,6 +126,7 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
                 connector.validate(),
             )?;
             s.inbound_connectors.push(connector.clone());
+            Ok(true)
         }
         Operation::SetConnector { target, changes } => match target.kind {
             ObjectKind::OutboundConnector => {
@@ -143,7 +141,7 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
                     &updated.Name,
                 )?;
                 check(&target.to_string(), updated.validate())?;
-                s.outbound_connectors[idx] = updated;
+                Ok(replace(&mut s.outbound_connectors[idx], updated))
             }
             ObjectKind::InboundConnector => {
                 let idx = find(s.inbound_connectors.iter().map(|c| c.Guid), target)?;
@@ -157,9 +155,9 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
                     &updated.Name,
                 )?;
                 check(&target.to_string(), updated.validate())?;
-                s.inbound_connectors[idx] = updated;
+                Ok(replace(&mut s.inbound_connectors[idx], updated))
             }
-            _ => return Err(OpError::NotFound(target.name.clone())),
+            _ => Err(OpError::NotFound(target.name.clone())),
         },
         Operation::Remove { target } => {
             let before = total(s);
@@ -189,9 +187,19 @@ fn apply_in_place(s: &mut DesiredState, op: &Operation) -> Result<(), OpError> {
                     name: target.name.clone(),
                 });
             }
+            Ok(true)
         }
     }
-    Ok(())
+}
+
+/// Put `new` in `slot`; true when that changed it.
+fn replace<T: PartialEq>(slot: &mut T, new: T) -> bool {
+    if *slot == new {
+        false
+    } else {
+        *slot = new;
+        true
+    }
 }
 
 fn total(s: &DesiredState) -> usize {
