@@ -602,7 +602,7 @@ fn finish(src: &Src, raw: Raw, floor: usize) -> Node {
 
 fn finish_map(src: &Src, children: Vec<Raw>, floor: usize) -> Node {
     let mut entries: Vec<Entry> = Vec::new();
-    let mut ok = !children.is_empty() && children.len() % 2 == 0;
+    let mut ok = !children.is_empty() && children.len().is_multiple_of(2);
     let mut children = children.into_iter();
     let mut col = 0;
     while let (Some(k), Some(v)) = (children.next(), children.next()) {
