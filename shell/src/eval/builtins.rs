@@ -13,6 +13,7 @@ pub fn run(
     args: &[Arg],
     input: Option<&[Value]>,
     io: &mut Io,
+    base_dir: &std::path::Path,
 ) -> Option<Result<Vec<Value>, RuntimeError>> {
     match name.to_lowercase().as_str() {
         "write-host" => {
@@ -34,6 +35,7 @@ pub fn run(
             })
             .collect())),
         "select-object" | "select" => Some(select(span, args, input.unwrap_or_default())),
+        "new-object" => Some(new_object(span, args, base_dir)),
         _ => None,
     }
 }
@@ -118,4 +120,48 @@ fn select(span: Span, args: &[Arg], input: &[Value]) -> Result<Vec<Value>, Runti
             })
         })
         .collect())
+}
+
+/// `New-Object TYPE(args)`, `New-Object TYPE a,b`, `New-Object -TypeName TYPE -ArgumentList a,b`.
+fn new_object(
+    span: Span,
+    args: &[Arg],
+    base_dir: &std::path::Path,
+) -> Result<Vec<Value>, RuntimeError> {
+    let mut type_name: Option<String> = None;
+    let mut ctor: Vec<Value> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a {
+            Arg::Value(v, _) if type_name.is_none() => type_name = Some(v.to_string()),
+            Arg::Value(v, _) => ctor.extend(crate::eval::unroll(v.clone())),
+            Arg::Param { name, span, value } => {
+                let v = match value {
+                    Some((v, _)) => v.clone(),
+                    None => match it.next() {
+                        Some(Arg::Value(v, _)) => v.clone(),
+                        _ => {
+                            return Err(RuntimeError::new(
+                                format!("Missing an argument for parameter '{name}'."),
+                                *span,
+                            ))
+                        }
+                    },
+                };
+                let n = name.to_lowercase();
+                if "typename".starts_with(&n) {
+                    type_name = Some(v.to_string());
+                } else if "argumentlist".starts_with(&n) || n == "args" {
+                    ctor.extend(crate::eval::unroll(v));
+                } else {
+                    return Err(RuntimeError::new(
+                        format!("New-Object: the parameter '-{name}' is not supported in mailsec"),
+                        *span,
+                    ));
+                }
+            }
+        }
+    }
+    let t = type_name.ok_or_else(|| RuntimeError::new("New-Object needs a type name.", span))?;
+    Ok(vec![super::objects::new_object(&t, &ctor, base_dir, span)?])
 }

@@ -30,7 +30,8 @@ pub fn candidates(path: &str, base_dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn read(path: &str, base_dir: &Path, span: Span) -> Result<Vec<u8>, RuntimeError> {
+/// Read a file a script names (see [`candidates`] for where it is looked for).
+pub fn read_file(path: &str, base_dir: &Path, span: Span) -> Result<Vec<u8>, RuntimeError> {
     let tried = candidates(path, base_dir);
     for c in &tried {
         if c.is_file() {
@@ -76,9 +77,9 @@ pub fn call_static(
     let t = canonical_type(type_name);
     let m = member.to_lowercase();
     match (t.as_str(), m.as_str()) {
-        ("io.file", "readallbytes") => Ok(Value::Bytes(read(&text(arg(args, 0, member, span)?), base_dir, span)?)),
+        ("io.file", "readallbytes") => Ok(Value::Bytes(read_file(&text(arg(args, 0, member, span)?), base_dir, span)?)),
         ("io.file", "readalltext") => {
-            let b = read(&text(arg(args, 0, member, span)?), base_dir, span)?;
+            let b = read_file(&text(arg(args, 0, member, span)?), base_dir, span)?;
             Ok(Value::String(String::from_utf8_lossy(&b).into_owned()))
         }
         ("io.file", "exists") => {

@@ -3,6 +3,7 @@
 mod builtins;
 pub mod dotnet;
 pub mod error;
+pub mod objects;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -131,7 +132,9 @@ impl<'s> Evaluator<'s> {
                 CommandArg::Value(e) => args.push(Arg::Value(self.expr(e, io)?, e.span())),
             }
         }
-        if let Some(result) = builtins::run(&c.name, c.span, &args, input.as_deref(), io) {
+        if let Some(result) =
+            builtins::run(&c.name, c.span, &args, input.as_deref(), io, &self.base_dir)
+        {
             return result;
         }
         let Some(def) = mailsec_cmdlets::find(&c.name) else {
@@ -323,13 +326,19 @@ impl<'s> Evaluator<'s> {
                 span,
             } => {
                 let t = self.expr(target, io)?;
-                if args.is_some() {
-                    return Err(RuntimeError::new(
-                        format!("Method invocation '{member}' on type [{}] is not supported in mailsec yet", t.type_name()),
-                        *span,
-                    ));
+                let Some(args) = args else {
+                    return Ok(member_of(&t, member));
+                };
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(self.expr(a, io)?);
                 }
-                member_of(&t, member)
+                let called = objects::call_method(&t, member, &vals, &self.base_dir, *span)?;
+                if let (Some(updated), Expr::Variable(v)) = (called.updated_target, target.as_ref())
+                {
+                    self.vars.insert(v.name.to_lowercase(), updated);
+                }
+                called.result
             }
             Expr::Index {
                 target,
@@ -377,6 +386,10 @@ impl<'s> Evaluator<'s> {
                 right,
                 span,
             } => {
+                if let (true, Expr::TypeLiteral(t, _)) = (op == "[cast]", left.as_ref()) {
+                    let v = self.expr(right, io)?;
+                    return cast(t, v, *span);
+                }
                 let l = self.expr(left, io)?;
                 let r = self.expr(right, io)?;
                 binary(op, l, r, *span)?
@@ -412,7 +425,7 @@ fn collapse(mut v: Vec<Value>) -> Value {
 }
 
 /// A pipeline sends an array's elements one by one.
-fn unroll(v: Value) -> Vec<Value> {
+pub(crate) fn unroll(v: Value) -> Vec<Value> {
     match v {
         Value::Array(a) => a,
         Value::Null => Vec::new(),
@@ -511,4 +524,111 @@ fn binary(op: &str, l: Value, r: Value, span: Span) -> Result<Value, RuntimeErro
             .help("this slice supports -eq -ne -and -or -contains -in +"))
         }
     })
+}
+
+/// `[type]value` for the types scripts cast to.
+fn cast(type_name: &str, v: Value, span: Span) -> Result<Value, RuntimeError> {
+    let t = type_name.trim().to_lowercase();
+    let t = t.strip_prefix("system.").unwrap_or(&t);
+    Ok(match t {
+        "void" => Value::Null,
+        "string" => Value::String(v.to_string()),
+        "bool" | "boolean" => Value::Bool(v.is_truthy()),
+        "int" | "int32" | "int64" | "long" => match &v {
+            Value::Int(_) => v,
+            Value::Double(d) => Value::Int(d.round() as i64),
+            Value::String(s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
+                RuntimeError::new(
+                    format!("Cannot convert value \"{s}\" to type \"System.Int32\"."),
+                    span,
+                )
+            })?,
+            other => {
+                return Err(RuntimeError::new(
+                    format!("Cannot convert {} to System.Int32.", other.type_name()),
+                    span,
+                ))
+            }
+        },
+        "byte[]" => Value::Bytes(
+            mailsec_cmdlets::convert::to_bytes("value", &v)
+                .map_err(|e| RuntimeError::new(e.to_string(), span))?,
+        ),
+        "array" | "object[]" => Value::Array(unroll(v)),
+        _ => {
+            return Err(RuntimeError::new(
+                format!("Casting to [{type_name}] is not supported in mailsec"),
+                span,
+            )
+            .help("supported: [void], [string], [bool], [int], [byte[]], [array]"))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse_script;
+
+    /// Run `src` against an empty state; returns (printed output, reported errors).
+    fn run(src: &str) -> (String, Vec<String>) {
+        let mut state = DesiredState::default();
+        let live = LiveState::default();
+        let mut ev = Evaluator::new(&mut state, &live, "test".into(), PathBuf::from("."));
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        let mut report = |e: &RuntimeError| errors.push(e.message.clone());
+        let mut warn = |_: &str| {};
+        let script = parse_script(src).expect("parses");
+        let mut io = Io {
+            out: &mut out,
+            report: &mut report,
+            warn: &mut warn,
+            confirm: None,
+        };
+        if let Err(e) = ev.run(&script, &mut io) {
+            errors.push(format!("terminating: {}", e.message));
+        }
+        (String::from_utf8_lossy(&out).into_owned(), errors)
+    }
+
+    #[test]
+    fn arraylist_methods_change_the_variable() {
+        let (out, errs) = run("$a = New-Object System.Collections.ArrayList\n$a.Add('x')\n[void]$a.Add('y')\n$a.Insert(0, 'w')\n$a.Count\n$a[0]");
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(out, "0\n3\nw\n");
+    }
+
+    #[test]
+    fn arrays_index_and_members() {
+        let (out, errs) = run("$x = 1,2,3\n$x[-1]\n$x.Count\n'abc'.Length\n$null -eq $y");
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(out, "3\n3\n3\nTrue\n");
+    }
+
+    #[test]
+    fn unsupported_things_are_named_never_a_crash() {
+        let (_, errs) = run("New-Object System.Net.WebClient\n'a'.Frobnicate()\n[System.Math]::Sqrt(4)\n[xml]'<a/>'");
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert!(errs[0].contains("[System.Net.WebClient] is not supported"));
+        assert!(errs[1].contains("method 'Frobnicate'"));
+        assert!(errs[2].contains("[System.Math]::Sqrt is not supported"));
+        assert!(errs[3].contains("Casting to [xml] is not supported"));
+    }
+
+    #[test]
+    fn strings_expand_variables_and_subexpressions() {
+        let (out, errs) = run("$n = 'jo'\n\"hi $n $(1 + 2)\"");
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(out, "hi jo 3\n");
+    }
+
+    #[test]
+    fn a_missing_file_names_every_path_tried() {
+        let (_, errs) = run("[System.IO.File]::ReadAllBytes('no/such.cer')");
+        assert!(
+            errs[0].starts_with("Could not find file 'no/such.cer'. Tried: "),
+            "{errs:?}"
+        );
+    }
 }

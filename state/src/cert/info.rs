@@ -64,6 +64,10 @@ impl CertInfo {
         }
     }
 
+    pub fn not_before_text(&self) -> String {
+        rfc3339(self.not_before)
+    }
+
     pub fn not_after_text(&self) -> String {
         rfc3339(self.not_after)
     }
