@@ -159,17 +159,18 @@ pub fn call_method(
             })
         }
         (Value::Array(items), "insert") => {
-            let idx =
-                match arg(0)? {
-                    Value::Int(i) if *i >= 0 && (*i as usize) <= items.len() => *i as usize,
-                    other => return Err(RuntimeError::new(
+            let idx = match arg(0)? {
+                Value::Int(i) if *i >= 0 && (*i as usize) <= items.len() => *i as usize,
+                other => {
+                    return Err(RuntimeError::new(
                         format!(
                             "Exception calling \"Insert\": index {other} is out of range (0..{}).",
                             items.len()
                         ),
                         span,
-                    )),
-                };
+                    ))
+                }
+            };
             let mut next = items.clone();
             next.insert(idx, arg(1)?.clone());
             Ok(Called {
