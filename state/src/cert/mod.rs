@@ -1,13 +1,22 @@
 //! Certificate values kept losslessly: the bytes an admin gave, typed by what they hold, addressed by their SHA-256.
 
+mod ber;
 mod collection;
 mod info;
 mod intern;
+mod pem;
+mod pkcs7;
 mod reference;
+mod sst;
 
+pub use ber::{ber_to_der, BerError};
 pub use collection::{read_collection, CollectionError};
+pub use collection::{read_collection_entries, CollectionEntry, CollectionFormat};
 pub use info::{CertInfo, InfoError};
+pub use pem::write_pem;
+pub use pkcs7::{write_pkcs7, Pkcs7WriteError};
 pub use reference::{sha256_of_file_name, CertRef, CertSummary, CERTS_DIR};
+pub use sst::{read_sst, write_sst, SstEntry};
 
 use std::fmt;
 use std::sync::Arc;
@@ -41,22 +50,19 @@ pub enum CertFormat {
 impl CertFormat {
     /// Sniff the format from the bytes.
     pub fn detect(bytes: &[u8]) -> CertFormat {
-        if info::parse_x509(bytes).is_ok() {
-            CertFormat::X509
-        } else if collection::is_sst(bytes) {
-            CertFormat::Sst
-        } else if collection::pkcs7_certificates(bytes).is_ok() {
-            CertFormat::Pkcs7
-        } else if collection::is_pem(bytes) && read_collection(bytes).is_ok() {
-            // A PEM bundle: PKCS#7 blocks make it a PKCS#7 value, certificate blocks an X.509 one.
-            let text = String::from_utf8_lossy(bytes);
-            if text.contains("-----BEGIN PKCS7-----") || text.contains("-----BEGIN CMS-----") {
-                CertFormat::Pkcs7
-            } else {
-                CertFormat::X509
-            }
-        } else {
-            CertFormat::Opaque
+        // Bytes that do not read as what their structure claims are kept as opaque bytes.
+        if read_collection(bytes).is_err() {
+            return CertFormat::Opaque;
+        }
+        match CollectionFormat::detect(bytes) {
+            Some(CollectionFormat::Der | CollectionFormat::Pem) => CertFormat::X509,
+            Some(
+                CollectionFormat::Pkcs7Der
+                | CollectionFormat::Pkcs7Ber
+                | CollectionFormat::Pkcs7Pem,
+            ) => CertFormat::Pkcs7,
+            Some(CollectionFormat::Sst) => CertFormat::Sst,
+            None => CertFormat::Opaque,
         }
     }
 
