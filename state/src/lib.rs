@@ -10,5 +10,6 @@ pub mod patch;
 pub mod plan;
 pub mod schema;
 pub mod store;
+pub mod validate;
 
 pub use uuid::Uuid;
