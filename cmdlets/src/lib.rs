@@ -1,6 +1,7 @@
 //! mailsec-cmdlets: the cmdlet registry. Signatures (parameters, types, help, examples) and the mapping
 //! from bound parameters to typed `mailsec-state` operations. Knows no syntax: the shell binds, this runs.
 
+pub mod certificate_health;
 pub mod connector_common;
 pub mod context;
 pub mod convert;

@@ -110,7 +110,7 @@ pub fn remove_signature() -> Signature {
 }
 
 /// Desired contacts (managed) and contacts only the directory has (read-only); removed ones are gone.
-fn view(ctx: &Context) -> Vec<(MailContact, bool)> {
+pub(crate) fn view(ctx: &Context) -> Vec<(MailContact, bool)> {
     let removed = |g: &Uuid| ctx.state.removals.iter().any(|r| r.guid == *g);
     let mut out: Vec<(MailContact, bool)> = ctx
         .state
@@ -126,7 +126,7 @@ fn view(ctx: &Context) -> Vec<(MailContact, bool)> {
     out
 }
 
-fn candidate(c: &MailContact) -> Candidate {
+pub(crate) fn candidate(c: &MailContact) -> Candidate {
     let mut cand = Candidate {
         alias: c.alias.clone(),
         dn: c.distinguished_name.clone(),

@@ -47,7 +47,7 @@ pub fn set_signature() -> Signature {
 }
 
 /// Each mailbox as Get-Mailbox shows it (live object, desired certificates over it), with whether it is managed.
-fn view(ctx: &Context) -> Vec<(Mailbox, bool)> {
+pub(crate) fn view(ctx: &Context) -> Vec<(Mailbox, bool)> {
     let mut out: Vec<(Mailbox, bool)> = ctx
         .live
         .mailboxes
@@ -74,7 +74,7 @@ fn view(ctx: &Context) -> Vec<(Mailbox, bool)> {
     out
 }
 
-fn candidate(m: &Mailbox) -> Candidate {
+pub(crate) fn candidate(m: &Mailbox) -> Candidate {
     let mut c = Candidate {
         alias: m.alias.clone(),
         dn: m.distinguished_name.clone(),

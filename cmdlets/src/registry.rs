@@ -6,7 +6,8 @@ use crate::context::{Bound, Context};
 use crate::signature::Signature;
 use crate::value::Value;
 use crate::{
-    inbound_connector, mail_contact, mailbox, outbound_connector, smime_config, CmdletError,
+    certificate_health, inbound_connector, mail_contact, mailbox, outbound_connector, smime_config,
+    CmdletError,
 };
 
 pub type RunFn = fn(&Bound, &mut Context) -> Result<Vec<Value>, CmdletError>;
@@ -42,6 +43,14 @@ pub fn registry() -> &'static [CmdletDef] {
             d(
                 inbound_connector::remove_signature(),
                 inbound_connector::remove,
+            ),
+            d(
+                certificate_health::test_signature(),
+                certificate_health::test,
+            ),
+            d(
+                certificate_health::report_signature(),
+                certificate_health::report,
             ),
         ]
     })
@@ -91,6 +100,7 @@ mod tests {
                         "how the command runs (-WhatIf/-Confirm)".to_string()
                     }
                     Destination::Query => "what Get returns".to_string(),
+                    Destination::Override => "relaxes a check (stores nothing)".to_string(),
                 };
                 out.push_str(&format!("  -{} <{}> -> {}\n", p.name, p.ty.dotnet(), dest));
             }

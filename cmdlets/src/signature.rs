@@ -50,6 +50,8 @@ pub enum Destination {
     ShouldProcess,
     /// Chooses what a Get-* returns.
     Query,
+    /// Relaxes one of Exchange's checks on purpose (named in the help); stores nothing itself.
+    Override,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +99,11 @@ impl Signature {
             examples: Vec::new(),
             should_process: None,
         }
+    }
+
+    /// Add a parameter spelled out in full (for the rare one the helpers above do not cover).
+    pub fn push_param(self, p: ParamSpec) -> Self {
+        self.push(p)
     }
 
     fn push(mut self, p: ParamSpec) -> Self {

@@ -1,6 +1,8 @@
 //! Get-SmimeConfig and Set-SmimeConfig: the organization's OWA S/MIME settings and its trusted issuing CAs.
 
-use mailsec_state::cert::{read_collection, Cert, CertInfo};
+use mailsec_state::cert::{
+    read_collection, read_collection_entries, write_sst, Cert, CertInfo, SstEntry,
+};
 use mailsec_state::model::SmimeConfig;
 use mailsec_state::ops::Operation;
 use serde_json::{json, Map, Value as Json};
@@ -193,6 +195,15 @@ pub fn set_signature() -> Signature {
         s = s.property(name, *ty, help);
     }
     s.should_process(ConfirmImpact::Medium)
+        .push_param(crate::signature::ParamSpec {
+            name: "Force",
+            ty: T::Switch,
+            mandatory: false,
+            position: None,
+            aliases: &[],
+            help: "mailsec: accept an issuing-CA collection Exchange would refuse (over 70,000 bytes, or holding an expired certificate). Exchange itself would still refuse it.",
+            destination: Destination::Override,
+        })
         .example(
             "Publish the CA chain users' certificates are issued by",
             "Set-SmimeConfig -SMIMECertificateIssuingCA ([System.IO.File]::ReadAllBytes('chain.p7b'))",
@@ -216,13 +227,14 @@ pub fn get(_args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> 
     }
     let effective: SmimeConfig =
         serde_json::from_value(Json::Object(props.clone())).unwrap_or_default();
+    let issuing = effective.SMIMECertificateIssuingCA.clone().flatten();
     let certs: Vec<CertInfo> = effective
         .SMIMECertificateIssuingCA
         .flatten()
         .map(|c| c.certificates())
         .unwrap_or_default();
     let soonest = certs.iter().min_by_key(|c| c.not_after);
-    let extra = vec![
+    let mut extra = vec![
         (
             "SMIMECertificatesExpiryDate".to_string(),
             soonest
@@ -235,6 +247,18 @@ pub fn get(_args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> 
         ),
         crate::objects::source(ctx.state.smime_config.is_some()),
     ];
+    // Exchange hands the collection back as .sst bytes; the exact upload stays available too.
+    if let Some(ca) = &issuing {
+        props.remove(ISSUING_CA);
+        extra.insert(0, (ISSUING_CA.to_string(), Value::Bytes(as_sst(ca))));
+        extra.insert(
+            1,
+            (
+                "SMIMECertificateIssuingCAUploaded".to_string(),
+                Value::Cert(ca.clone()),
+            ),
+        );
+    }
     Ok(vec![object_of(
         "SmimeConfiguration",
         &Json::Object(props),
@@ -269,7 +293,7 @@ pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
             message: e.to_string(),
         })?;
     if let Some(v) = args.get(ISSUING_CA) {
-        changes.SMIMECertificateIssuingCA = Some(issuing_ca(v)?);
+        changes.SMIMECertificateIssuingCA = Some(issuing_ca(v, args.switch("Force"), ctx)?);
     }
     let changed = ctx.submit(Operation::SetSmimeConfig { changes })?;
     if !changed && !ctx.what_if {
@@ -278,8 +302,24 @@ pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
     Ok(Vec::new())
 }
 
+/// The collection as a serialized certificate store (an uploaded .sst comes back byte for byte).
+fn as_sst(ca: &Cert) -> Vec<u8> {
+    if ca.format() == mailsec_state::cert::CertFormat::Sst {
+        return ca.bytes().to_vec();
+    }
+    let entries: Vec<SstEntry> = read_collection_entries(ca.bytes())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| SstEntry {
+            der: e.der,
+            friendly_name: e.friendly_name,
+        })
+        .collect();
+    write_sst(&entries)
+}
+
 /// Exchange's rules for an issuing-CA upload (cmdlets.md 1.1); `None` clears it.
-fn issuing_ca(v: &Value) -> Result<Option<Cert>, CmdletError> {
+fn issuing_ca(v: &Value, force: bool, ctx: &mut Context) -> Result<Option<Cert>, CmdletError> {
     if matches!(v, Value::Null) {
         return Ok(None);
     }
@@ -287,11 +327,16 @@ fn issuing_ca(v: &Value) -> Result<Option<Cert>, CmdletError> {
     if bytes.is_empty() {
         return Ok(None);
     }
-    if bytes.len() > ISSUING_CA_LIMIT {
+    if bytes.len() > ISSUING_CA_LIMIT && force {
+        ctx.warn(format!(
+            "-Force: keeping a {}-byte collection; Exchange refuses more than {ISSUING_CA_LIMIT} bytes.",
+            bytes.len()
+        ));
+    } else if bytes.len() > ISSUING_CA_LIMIT {
         return Err(CmdletError::invalid(
             ISSUING_CA,
             format!(
-                "SMIMECertificateIssuingCA is {} bytes; Exchange accepts at most {ISSUING_CA_LIMIT} bytes (SSTFileSizeExceedLimit). Publish only the roots and intermediates your users' certificates chain to.",
+                "SMIMECertificateIssuingCA is {} bytes; Exchange accepts at most {ISSUING_CA_LIMIT} bytes (SSTFileSizeExceedLimit). Publish only the roots and intermediates your users' certificates chain to, or add -Force to keep it anyway.",
                 bytes.len()
             ),
         ));
@@ -327,11 +372,16 @@ fn issuing_ca(v: &Value) -> Result<Option<Cert>, CmdletError> {
         .filter(|i| i.not_after < now)
         .map(|i| i.thumbprint.clone())
         .collect();
-    if !expired.is_empty() {
+    if !expired.is_empty() && force {
+        ctx.warn(format!(
+            "-Force: keeping expired certificate(s) {}; Exchange refuses a store that holds one.",
+            expired.join(" , ")
+        ));
+    } else if !expired.is_empty() {
         return Err(CmdletError::invalid(
             ISSUING_CA,
             format!(
-                "The certificate(s) {} in SMIMECertificateIssuingCA have expired (ExpiryCertMessage); Exchange refuses a store that holds an expired certificate. Remove them and upload again.",
+                "The certificate(s) {} in SMIMECertificateIssuingCA have expired (ExpiryCertMessage); Exchange refuses a store that holds an expired certificate. Remove them and upload again, or add -Force to keep them anyway.",
                 expired.join(" , ")
             ),
         ));

@@ -26,15 +26,22 @@ openssl req -newkey rsa:2048 -nodes -keyout "$KEYS/baptiste.key" -out "$KEYS/bap
 openssl x509 -req -in "$KEYS/baptiste.csr" -CA "$KEYS/ca.pem" -CAkey "$KEYS/ca.key" -CAcreateserial \
   -days "$DAYS" -extfile "$KEYS/baptiste.ext" -out "$KEYS/baptiste.pem" 2>/dev/null
 
-# The partner's own certificate (self-signed here; a real partner sends theirs).
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$KEYS/partner.key" -out "$KEYS/partner.pem" -days "$DAYS" \
-  -subj "/O=Cravate Rouge/CN=baptiste@cravaterouge.com/emailAddress=baptiste@cravaterouge.com" \
-  -addext "keyUsage=critical,digitalSignature,keyEncipherment" -addext "extendedKeyUsage=emailProtection" \
-  -addext "subjectAltName=email:baptiste@cravaterouge.com" 2>/dev/null
+# The partner's CA and the partner's certificate it issued (a real partner sends both).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$KEYS/partner-ca.key" -out "$KEYS/partner-ca.pem" -days "$DAYS" \
+  -subj "/O=Cravate Rouge/CN=Cravate Rouge CA" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+ext partner "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=emailProtection" \
+  "subjectAltName=email:baptiste@cravaterouge.com" "basicConstraints=CA:FALSE"
+openssl req -newkey rsa:2048 -nodes -keyout "$KEYS/partner.key" -out "$KEYS/partner.csr" \
+  -subj "/O=Cravate Rouge/CN=Baptiste (Cravate Rouge)/emailAddress=baptiste@cravaterouge.com" 2>/dev/null
+openssl x509 -req -in "$KEYS/partner.csr" -CA "$KEYS/partner-ca.pem" -CAkey "$KEYS/partner-ca.key" -CAcreateserial \
+  -days "$DAYS" -extfile "$KEYS/partner.ext" -out "$KEYS/partner.pem" 2>/dev/null
 
 openssl x509 -in "$KEYS/baptiste.pem" -outform DER -out "$OUT/baptiste.cer"
 openssl x509 -in "$KEYS/partner.pem" -outform DER -out "$OUT/partner.cer"
 openssl x509 -in "$KEYS/ca.pem" -outform DER -out "$OUT/ca.cer"
-# The chain as a certs-only PKCS#7 (.p7b), one of the formats Exchange accepts for the issuing CAs.
-openssl crl2pkcs7 -nocrl -certfile "$KEYS/ca.pem" -outform DER -out "$OUT/chain.p7b"
-echo "certificates written to $OUT: chain.p7b ca.cer baptiste.cer partner.cer"
+openssl x509 -in "$KEYS/partner-ca.pem" -outform DER -out "$OUT/partner-ca.cer"
+# The CAs mail clients must trust (ours and the partner's) as a certs-only PKCS#7 (.p7b), one of the
+# formats Exchange accepts for SMIMECertificateIssuingCA.
+openssl crl2pkcs7 -nocrl -certfile "$KEYS/ca.pem" -certfile "$KEYS/partner-ca.pem" -outform DER -out "$OUT/chain.p7b"
+echo "certificates written to $OUT: chain.p7b ca.cer partner-ca.cer baptiste.cer partner.cer"

@@ -2,7 +2,7 @@
 # Paths are relative to this script. Nothing here touches a server: the commands change the
 # desired state (mailsec.yaml); `mailsec plan` and `mailsec apply` make the backends match it.
 
-# 1. Publish the CA chain our users' S/MIME certificates are issued by.
+# 1. Publish the CAs S/MIME certificates are trusted through: ours and our partner's.
 Set-SmimeConfig -SMIMECertificateIssuingCA ([System.IO.File]::ReadAllBytes('input/chain.p7b'))
 
 # 2. Publish baptiste's certificate on his mailbox, so others can encrypt to him.

@@ -55,6 +55,12 @@ pub enum Sub {
         /// Exit 0 when there are no changes, 2 when there are, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Fail (exit 1) when a published certificate will not work.
+        #[arg(long)]
+        strict: bool,
+        /// Validation time for the certificate checks (RFC 3339; default MAILSEC_NOW, else now).
+        #[arg(long, value_parser = parse_time)]
+        at: Option<time::OffsetDateTime>,
     },
     /// Make the backends match the desired state.
     Apply {
@@ -75,6 +81,11 @@ pub enum Sub {
     },
     /// List the cmdlets, or show one cmdlet's parameters and examples.
     Help { cmdlet: Option<String> },
+}
+
+fn parse_time(s: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("'{s}' is not an RFC 3339 time such as 2030-01-01T00:00:00Z: {e}"))
 }
 
 fn run_file(store: &Store, file: &PathBuf) -> i32 {
@@ -107,6 +118,8 @@ pub fn main() -> i32 {
             Some(Sub::Plan {
                 json,
                 detailed_exitcode,
+                strict,
+                at,
             }),
             _,
             _,
@@ -115,6 +128,8 @@ pub fn main() -> i32 {
             &commands::plan::PlanArgs {
                 json: *json,
                 detailed_exitcode: *detailed_exitcode,
+                strict: *strict,
+                at: *at,
             },
         ),
         (Some(Sub::Apply { auto_approve }), _, _) => commands::apply::run(&store, *auto_approve),

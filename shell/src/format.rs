@@ -91,3 +91,27 @@ fn table(objs: &[Value]) -> String {
             .join("\n")
     )
 }
+
+/// Format-List: every property of every object, `Name : Value`, names aligned.
+pub fn list(values: &[Value]) -> String {
+    let mut out = String::new();
+    for v in values {
+        match v {
+            Value::Object(o) => {
+                let width = o
+                    .props
+                    .iter()
+                    .map(|(k, _)| k.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                out.push('\n');
+                for (k, val) in &o.props {
+                    out.push_str(&format!("{k:<width$} : {}\n", cell(val)));
+                }
+            }
+            other => out.push_str(&format!("{}\n", scalar(other))),
+        }
+    }
+    out.push('\n');
+    out
+}

@@ -42,6 +42,19 @@ fn an_expired_ca_is_refused_at_the_injected_time() {
     assert!(!ws.path().join("mailsec.yaml").exists());
     let now = ws.mailsec(&["-c", set]);
     assert_eq!(now.code, 0, "{now:?}");
+    let forced = std::process::Command::new(mailsec_e2e::mailsec_bin())
+        .args(["-c", &format!("{set} -Force")])
+        .current_dir(ws.path())
+        .env("MAILSEC_NOW", "2200-01-01T00:00:00Z")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    assert_eq!(forced.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("WARNING: -Force: keeping expired certificate(s)"),
+        "{stderr}"
+    );
 }
 
 #[test]

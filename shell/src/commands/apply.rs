@@ -43,6 +43,13 @@ pub fn run(store: &Store, auto_approve: bool) -> i32 {
         }
     };
     print!("{}", render_plan(&p));
+    if let Ok(at) = mailsec_state::clock::now() {
+        super::plan::print_warnings(&mailsec_state::health::plan_warnings(
+            &loaded.state,
+            &live,
+            at,
+        ));
+    }
     if p.is_empty() {
         return 0;
     }

@@ -52,6 +52,9 @@ pub fn text(s: &mailsec_cmdlets::Signature) -> String {
                 "changes how the command runs; stores nothing".to_string()
             }
             mailsec_cmdlets::Destination::Query => "chooses what is returned".to_string(),
+            mailsec_cmdlets::Destination::Override => {
+                "relaxes a check on purpose; stores nothing".to_string()
+            }
         };
         let _ = writeln!(
             out,

@@ -1,0 +1,288 @@
+//! Certificate health: which published certificates will work, judged against the organization's issuing CAs (used by plan, Test-SmimeCertificate and the report).
+
+use der::Decode;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use x509_cert::ext::pkix::BasicConstraints;
+use x509_cert::Certificate;
+
+use crate::backend::LiveState;
+use crate::cert::{read_collection, Cert, CertInfo};
+use crate::model::{DesiredState, ObjectKind};
+use crate::validate::{Purpose, Validator, Verdict};
+
+const BASIC_CONSTRAINTS: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("2.5.29.19");
+
+/// The organization's trust: the certificates of SMIMECertificateIssuingCA, split into anchors and intermediates.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    pub anchors: Vec<Vec<u8>>,
+    pub intermediates: Vec<Vec<u8>>,
+    /// Why the trust is empty or partial, in words.
+    pub problems: Vec<String>,
+}
+
+impl Trust {
+    /// Self-issued certificates of the collection are the anchors and the others intermediates;
+    /// a collection with no self-issued certificate trusts every certificate in it (as Exchange
+    /// trusts its whole "virtual certificate collection").
+    pub fn from_issuing_ca(ca: Option<&Cert>) -> Trust {
+        let Some(ca) = ca else {
+            return Trust {
+                problems: vec!["no SMIMECertificateIssuingCA is published, so no certificate can chain to a trusted CA (Set-SmimeConfig -SMIMECertificateIssuingCA)".into()],
+                ..Trust::default()
+            };
+        };
+        let ders = match read_collection(ca.bytes()) {
+            Ok(d) => d,
+            Err(e) => {
+                return Trust {
+                    problems: vec![format!("SMIMECertificateIssuingCA cannot be read: {e}")],
+                    ..Trust::default()
+                }
+            }
+        };
+        let (anchors, intermediates): (Vec<_>, Vec<_>) =
+            ders.into_iter().partition(|d| self_issued(d));
+        if anchors.is_empty() {
+            Trust {
+                anchors: intermediates,
+                intermediates: Vec::new(),
+                problems: Vec::new(),
+            }
+        } else {
+            Trust {
+                anchors,
+                intermediates,
+                problems: Vec::new(),
+            }
+        }
+    }
+
+    /// The effective issuing CAs: the desired state's value over the backend's.
+    pub fn effective(desired: &DesiredState, live: &LiveState) -> Trust {
+        let desired_ca = desired
+            .smime_config
+            .as_ref()
+            .and_then(|c| c.SMIMECertificateIssuingCA.clone());
+        let ca = match desired_ca {
+            Some(v) => v,
+            None => live
+                .smime_config
+                .as_ref()
+                .and_then(|c| c.SMIMECertificateIssuingCA.clone())
+                .flatten(),
+        };
+        Trust::from_issuing_ca(ca.as_ref())
+    }
+}
+
+fn self_issued(der: &[u8]) -> bool {
+    Certificate::from_der(der).is_ok_and(|c| c.tbs_certificate.subject == c.tbs_certificate.issuer)
+}
+
+fn is_ca(der: &[u8]) -> bool {
+    let Ok(c) = Certificate::from_der(der) else {
+        return false;
+    };
+    c.tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .filter(|e| e.extn_id == BASIC_CONSTRAINTS)
+        .any(|e| BasicConstraints::from_der(e.extn_value.as_bytes()).is_ok_and(|b| b.ca))
+}
+
+/// A recipient and what it publishes.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub kind: ObjectKind,
+    pub guid: Uuid,
+    pub name: String,
+    /// Addresses without prefixes, for the certificate's e-mail address check.
+    pub addresses: Vec<String>,
+    /// (attribute name, value) for every published certificate value.
+    pub published: Vec<(&'static str, Cert)>,
+}
+
+/// The judgement of one published certificate.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub attribute: &'static str,
+    /// None when the value is not a certificate at all.
+    pub info: Option<CertInfo>,
+    pub days_to_expiry: Option<i64>,
+    /// Valid for some S/MIME use (signing or encryption).
+    pub valid: bool,
+    pub can_encrypt: bool,
+    pub can_sign: bool,
+    /// Why it does not work, in words (empty when valid for both uses).
+    pub problems: Vec<String>,
+}
+
+/// Judge every certificate a recipient publishes. A PKCS#7 value's CA certificates serve as intermediates.
+pub fn assess(
+    recipient: &Recipient,
+    trust: &Trust,
+    crls: &[Vec<u8>],
+    at: OffsetDateTime,
+) -> Vec<Finding> {
+    let mut intermediates = trust.intermediates.clone();
+    let mut end_entities: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    let mut findings = Vec::new();
+    for (attr, value) in &recipient.published {
+        match read_collection(value.bytes()) {
+            Ok(ders) => {
+                // A value's CA certificates are intermediates, unless it holds nothing else: then what
+                // was published is meant to be the recipient's own and is judged as such.
+                let (cas, people): (Vec<_>, Vec<_>) = ders.into_iter().partition(|d| is_ca(d));
+                if people.is_empty() {
+                    end_entities.extend(cas.into_iter().map(|d| (*attr, d)));
+                } else {
+                    intermediates.extend(cas);
+                    end_entities.extend(people.into_iter().map(|d| (*attr, d)));
+                }
+            }
+            Err(e) => findings.push(Finding {
+                attribute: attr,
+                info: None,
+                days_to_expiry: None,
+                valid: false,
+                can_encrypt: false,
+                can_sign: false,
+                problems: vec![format!("the published value is not a certificate: {e}")],
+            }),
+        }
+    }
+    let validator = Validator::new(&trust.anchors, &intermediates, crls);
+    for (attr, der) in end_entities {
+        let info = CertInfo::from_der(&der).ok();
+        let enc = validator.validate(&der, at, &recipient.addresses, Purpose::Encryption);
+        let sig = validator.validate(&der, at, &recipient.addresses, Purpose::Signing);
+        let mut problems: Vec<String> = trust.problems.clone();
+        let mut add = |v: &Verdict, label: &str| {
+            for p in v.problems() {
+                let line = format!("{label}{p}");
+                if !problems.contains(&line) && !problems.iter().any(|q| q.ends_with(&p)) {
+                    problems.push(line);
+                }
+            }
+        };
+        if !(enc.is_valid() || sig.is_valid()) {
+            add(&enc, "");
+            add(&sig, "");
+        } else if !enc.is_valid() {
+            add(&enc, "not for encryption: ");
+        } else if !sig.is_valid() {
+            add(&sig, "not for signing: ");
+        }
+        findings.push(Finding {
+            attribute: attr,
+            days_to_expiry: info.as_ref().map(|i| (i.not_after - at).whole_days()),
+            info,
+            valid: enc.is_valid() || sig.is_valid(),
+            can_encrypt: enc.is_valid(),
+            can_sign: sig.is_valid(),
+            problems,
+        });
+    }
+    findings
+}
+
+/// The recipients whose certificates the desired state manages, with their effective addresses.
+pub fn managed_recipients(desired: &DesiredState, live: &LiveState) -> Vec<Recipient> {
+    let mut out = Vec::new();
+    for m in &desired.mailboxes {
+        let l = live.mailboxes.iter().find(|l| l.guid == m.guid);
+        let mut addresses: Vec<String> = Vec::new();
+        if let Some(l) = l {
+            addresses.extend(l.primary_smtp_address.iter().cloned());
+            addresses.extend(l.email_addresses.iter().flatten().map(|a| strip(a)));
+        }
+        let mut published = Vec::new();
+        for c in m.user_certificate.iter().flatten() {
+            published.push(("UserCertificate", c.clone()));
+        }
+        for c in m.user_smime_certificate.iter().flatten() {
+            published.push(("UserSMimeCertificate", c.clone()));
+        }
+        out.push(Recipient {
+            kind: ObjectKind::Mailbox,
+            guid: m.guid,
+            name: m.name.clone(),
+            addresses,
+            published,
+        });
+    }
+    for c in &desired.mail_contacts {
+        let mut addresses = vec![strip(&c.external_email_address)];
+        addresses.extend(c.primary_smtp_address.iter().cloned());
+        addresses.extend(c.email_addresses.iter().flatten().map(|a| strip(a)));
+        let mut published = Vec::new();
+        for x in c.user_certificate.iter().flatten() {
+            published.push(("UserCertificate", x.clone()));
+        }
+        for x in c.user_smime_certificate.iter().flatten() {
+            published.push(("UserSMimeCertificate", x.clone()));
+        }
+        out.push(Recipient {
+            kind: ObjectKind::MailContact,
+            guid: c.guid,
+            name: c.name.clone(),
+            addresses,
+            published,
+        });
+    }
+    out
+}
+
+/// An address without its `smtp:` prefix.
+pub fn strip(a: &str) -> String {
+    match a.split_once(':') {
+        Some((p, rest)) if p.eq_ignore_ascii_case("smtp") => rest.to_string(),
+        _ => a.to_string(),
+    }
+}
+
+/// Plan warnings: every certificate the desired state publishes that will not work, in words.
+pub fn plan_warnings(desired: &DesiredState, live: &LiveState, at: OffsetDateTime) -> Vec<String> {
+    let recipients = managed_recipients(desired, live);
+    if recipients.iter().all(|r| r.published.is_empty()) {
+        return Vec::new();
+    }
+    let trust = Trust::effective(desired, live);
+    let mut out = Vec::new();
+    for r in &recipients {
+        for f in assess(r, &trust, &[], at) {
+            if f.valid && f.can_encrypt {
+                continue;
+            }
+            let what = f
+                .info
+                .as_ref()
+                .map(|i| format!("{} (thumbprint {})", i.subject, i.thumbprint))
+                .unwrap_or_else(|| "a value".into());
+            let verdict = if f.valid {
+                "can't be used to encrypt to it"
+            } else {
+                "will not work"
+            };
+            out.push(format!(
+                "{} '{}' publishes {what} on {} that {verdict}: {}",
+                r.kind.noun(),
+                r.name,
+                f.attribute,
+                f.problems.join("; ")
+            ));
+        }
+    }
+    out
+}
+
+/// Used by the report: the DER of a certificate value's end entities (for callers that need raw bytes).
+pub fn end_entities(value: &Cert) -> Vec<Vec<u8>> {
+    read_collection(value.bytes())
+        .map(|ds| ds.into_iter().filter(|d| !is_ca(d)).collect())
+        .unwrap_or_default()
+}
