@@ -1,12 +1,13 @@
-//! Command-line interface: clap definitions and dispatch to a script run or a reconcile command.
+//! Command-line interface: clap definitions and dispatch to a script run, the REPL, or a command.
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use mailsec_state::store::Store;
 
 use crate::commands;
-use crate::session::{self, Script};
+use crate::session::{self, OutputFormat, Script};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -14,7 +15,7 @@ use crate::session::{self, Script};
     version,
     disable_help_subcommand = true,
     about = "An admin shell and reconcile engine for S/MIME and TLS mail security",
-    long_about = "Run Exchange-style cmdlets against a desired-state YAML file, then plan and apply it to the directory and gateway.\n\nExit codes: 0 success (plan: no changes); 1 error; 2 plan --detailed-exitcode found changes."
+    long_about = "Run Exchange-style cmdlets against a desired-state YAML file, then plan and apply it to the directory and gateway.\n\nWith no arguments on a terminal, mailsec starts an interactive shell; with a script on stdin (or `mailsec -`), it runs it.\n\nExit codes: 0 success (plan: no changes); 1 error; 2 plan --detailed-exitcode found changes."
 )]
 pub struct Cli {
     /// The desired-state file.
@@ -26,6 +27,10 @@ pub struct Cli {
     )]
     pub state: PathBuf,
 
+    /// How Get-* results are printed.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
     /// Run these commands (PowerShell syntax) and save the state once at the end.
     #[arg(
         short = 'c',
@@ -35,7 +40,7 @@ pub struct Cli {
     )]
     pub command: Option<String>,
 
-    /// A script file (.ps1) to run.
+    /// A script file (.ps1) to run; `-` reads the script from stdin.
     #[arg(value_name = "SCRIPT_FILE")]
     pub script: Option<PathBuf>,
 
@@ -45,7 +50,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Sub {
-    /// Run a script file (the same as `mailsec FILE`).
+    /// Run a script file (the same as `mailsec FILE`; `-` reads stdin).
     Run { file: PathBuf },
     /// Show what apply would change (per attribute).
     Plan {
@@ -68,6 +73,15 @@ pub enum Sub {
         #[arg(long)]
         auto_approve: bool,
     },
+    /// Parse and bind scripts without running them (no state or backends needed); exit 1 on any error.
+    Check {
+        /// Script files (`-` reads stdin).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per line: each cmdlet invocation (with its bound parameters) and each error.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the JSON Schema of the state file.
     Schema,
     /// Remove a lock left by a run that is gone (give the lock ID the error showed).
@@ -81,6 +95,13 @@ pub enum Sub {
     },
     /// List the cmdlets, or show one cmdlet's parameters and examples.
     Help { cmdlet: Option<String> },
+    /// Print a shell completion script for mailsec.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
 }
 
 fn parse_time(s: &str) -> Result<time::OffsetDateTime, String> {
@@ -88,9 +109,33 @@ fn parse_time(s: &str) -> Result<time::OffsetDateTime, String> {
         .map_err(|e| format!("'{s}' is not an RFC 3339 time such as 2030-01-01T00:00:00Z: {e}"))
 }
 
-fn run_file(store: &Store, file: &PathBuf) -> i32 {
+fn cwd() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+fn run_stdin(store: &Store, output: OutputFormat) -> i32 {
+    let mut text = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        eprintln!("error: cannot read the script from stdin: {e}");
+        return 1;
+    }
+    session::run_with(
+        store,
+        &Script {
+            name: "<stdin>".into(),
+            text,
+            base_dir: cwd(),
+        },
+        output,
+    )
+}
+
+fn run_file(store: &Store, file: &Path, output: OutputFormat) -> i32 {
+    if file.as_os_str() == "-" {
+        return run_stdin(store, output);
+    }
     match std::fs::read_to_string(file) {
-        Ok(text) => session::run(
+        Ok(text) => session::run_with(
             store,
             &Script {
                 name: file.display().to_string(),
@@ -100,9 +145,60 @@ fn run_file(store: &Store, file: &PathBuf) -> i32 {
                     .map(PathBuf::from)
                     .unwrap_or_else(|| PathBuf::from(".")),
             },
+            output,
         ),
         Err(e) => {
             eprintln!("error: cannot read script {}: {e}", file.display());
+            1
+        }
+    }
+}
+
+/// Run a subcommand; the same code serves the command line and the REPL.
+fn dispatch(store: &Store, sub: &Sub, output: OutputFormat) -> i32 {
+    match sub {
+        Sub::Run { file } => run_file(store, file, output),
+        Sub::Plan {
+            json,
+            detailed_exitcode,
+            strict,
+            at,
+        } => commands::plan::run(
+            store,
+            &commands::plan::PlanArgs {
+                json: *json,
+                detailed_exitcode: *detailed_exitcode,
+                strict: *strict,
+                at: *at,
+            },
+        ),
+        Sub::Apply { auto_approve } => commands::apply::run(store, *auto_approve),
+        Sub::Check { files, json } => commands::check::run(files, *json),
+        Sub::Schema => commands::schema::run(),
+        Sub::ForceUnlock { id } => commands::unlock::run(store, id),
+        Sub::Seed { file, force } => commands::seed::run(store, file, *force),
+        Sub::Help { cmdlet } => commands::help::run(cmdlet.as_deref()),
+        Sub::Completions { shell } => commands::completions::completions(*shell),
+        Sub::Man => commands::completions::man(),
+    }
+}
+
+/// A REPL command (`plan [--json ...]`, `apply [--auto-approve]`, `help [CMDLET]`), parsed with the
+/// command line's own definitions and run by the same code. Other subcommands are refused.
+pub fn run_in_session(store: &Store, words: &[&str]) -> i32 {
+    let args = std::iter::once("mailsec").chain(words.iter().copied());
+    match Cli::try_parse_from(args) {
+        Ok(Cli {
+            sub: Some(sub @ (Sub::Plan { .. } | Sub::Apply { .. } | Sub::Help { .. })),
+            output,
+            ..
+        }) => dispatch(store, &sub, output),
+        Ok(_) => {
+            eprintln!("error: in the shell, only plan, apply, help and exit are commands; the rest is PowerShell");
+            1
+        }
+        Err(e) => {
+            let _ = e.print();
             1
         }
     }
@@ -113,52 +209,47 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     let store = Store::new(&cli.state);
     match (&cli.sub, &cli.command, &cli.script) {
-        (Some(Sub::Run { file }), _, _) => run_file(&store, file),
-        (
-            Some(Sub::Plan {
-                json,
-                detailed_exitcode,
-                strict,
-                at,
-            }),
-            _,
-            _,
-        ) => commands::plan::run(
-            &store,
-            &commands::plan::PlanArgs {
-                json: *json,
-                detailed_exitcode: *detailed_exitcode,
-                strict: *strict,
-                at: *at,
-            },
-        ),
-        (Some(Sub::Apply { auto_approve }), _, _) => commands::apply::run(&store, *auto_approve),
-        (Some(Sub::Schema), _, _) => commands::schema::run(),
-        (Some(Sub::ForceUnlock { id }), _, _) => commands::unlock::run(&store, id),
-        (Some(Sub::Seed { file, force }), _, _) => commands::seed::run(&store, file, *force),
-        (Some(Sub::Help { cmdlet }), _, _) => commands::help::run(cmdlet.as_deref()),
-        (None, Some(text), _) => session::run(
+        (Some(sub), _, _) => dispatch(&store, sub, cli.output),
+        (None, Some(text), _) => session::run_with(
             &store,
             &Script {
                 name: "-c".into(),
                 text: text.clone(),
-                base_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+                base_dir: cwd(),
             },
+            cli.output,
         ),
-        (None, None, Some(file)) => run_file(&store, file),
-        (None, None, None) => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            2
+        (None, None, Some(file)) => run_file(&store, file, cli.output),
+        (None, None, None) if std::io::stdin().is_terminal() => {
+            crate::repl::run(&store, cli.output)
         }
+        (None, None, None) => run_stdin(&store, cli.output),
     }
+}
+
+/// The clap command (for completions and the man page).
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn cli_definition_is_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dash_is_the_stdin_script_and_output_is_global() {
+        let cli = Cli::try_parse_from(["mailsec", "-"]).expect("parses");
+        assert_eq!(cli.script, Some(PathBuf::from("-")));
+        let cli =
+            Cli::try_parse_from(["mailsec", "run", "x.ps1", "--output", "yaml"]).expect("parses");
+        assert_eq!(cli.output, OutputFormat::Yaml);
+        let cli =
+            Cli::try_parse_from(["mailsec", "check", "a.ps1", "b.ps1", "--json"]).expect("parses");
+        assert!(matches!(cli.sub, Some(Sub::Check { ref files, json: true }) if files.len() == 2));
     }
 }

@@ -1,4 +1,5 @@
-//! mailsec shell: the PowerShell-subset parser, evaluator and binder, output formatting, and the `mailsec` command line.
+//! mailsec shell: the PowerShell-subset parser, evaluator and binder, output formatting, the
+//! interactive shell, and the `mailsec` command line.
 
 pub mod binder;
 pub mod cli;
@@ -6,5 +7,6 @@ pub mod commands;
 pub mod diagnostics;
 pub mod eval;
 pub mod format;
+pub mod repl;
 pub mod session;
 pub mod syntax;

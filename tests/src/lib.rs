@@ -97,6 +97,25 @@ impl Workspace {
             .into()
     }
 
+    /// Run `mailsec ARGS` in the workspace with `input` on stdin (a pipe: not a terminal).
+    pub fn mailsec_stdin(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut child = Command::new(mailsec_bin())
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("MAILSEC_STATE")
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run mailsec");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input.as_bytes()).expect("write stdin");
+        }
+        child.wait_with_output().expect("wait for mailsec").into()
+    }
+
     /// Make the quickstart's certificates under `input/` with the example's openssl script.
     pub fn make_certs(&self) {
         let script = root().join("examples/quickstart/make-certs.sh");

@@ -1,6 +1,8 @@
 //! The reconcile and housekeeping commands of the `mailsec` binary (one per file).
 
 pub mod apply;
+pub mod check;
+pub mod completions;
 pub mod help;
 pub mod plan;
 pub mod schema;

@@ -1,0 +1,104 @@
+//! One evaluator for the whole session, so that variables set by one entry are there in the next.
+//!
+//! `Evaluator` keeps its variables privately and borrows the working state and the live state for
+//! its whole life. Until it can hand its variables over (`Evaluator::with_vars` / `into_vars`), the
+//! session keeps one evaluator and points it, entry by entry, at the state just loaded (written
+//! through its `&mut` slot) and at the backends just read. A live state that differs from the last
+//! one is leaked to get the evaluator's lifetime: this happens only when the backends changed (after
+//! an apply), and the memory returns at exit.
+
+use std::path::PathBuf;
+
+use mailsec_state::backend::LiveState;
+use mailsec_state::model::DesiredState;
+
+use crate::eval::Evaluator;
+
+pub struct Persistent<'s> {
+    ev: Evaluator<'s>,
+}
+
+impl<'s> Persistent<'s> {
+    /// An evaluator writing into `slot` (the session's working state).
+    pub fn new(slot: &'s mut DesiredState, base_dir: PathBuf) -> Self {
+        let empty: &'static LiveState = Box::leak(Box::default());
+        Persistent {
+            ev: Evaluator::new(slot, empty, String::new(), base_dir),
+        }
+    }
+
+    /// Start an entry on `state` (just loaded) and `live` (just read). Returns whether the backends
+    /// changed since the last entry.
+    pub fn begin(
+        &mut self,
+        state: DesiredState,
+        live: LiveState,
+        location: String,
+        base_dir: PathBuf,
+    ) -> bool {
+        *self.ev.state = state;
+        let changed = *self.ev.live != live;
+        if changed {
+            self.ev.live = Box::leak(Box::new(live));
+        }
+        self.ev.location = location;
+        self.ev.base_dir = base_dir;
+        self.ev.had_error = false;
+        changed
+    }
+
+    pub fn evaluator(&mut self) -> &mut Evaluator<'s> {
+        &mut self.ev
+    }
+
+    /// The working state as the last entry left it.
+    pub fn state(&self) -> &DesiredState {
+        self.ev.state
+    }
+
+    pub fn live(&self) -> &LiveState {
+        self.ev.live
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{Io, RuntimeError};
+    use crate::syntax::parse_script;
+
+    fn run(p: &mut Persistent, src: &str) -> String {
+        let mut out = Vec::new();
+        let mut report = |_: &RuntimeError| {};
+        let mut warn = |_: &str| {};
+        let script = parse_script(src).expect("parses");
+        let mut io = Io {
+            out: &mut out,
+            report: &mut report,
+            warn: &mut warn,
+            confirm: None,
+        };
+        let _ = p.evaluator().run(&script, &mut io);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn variables_survive_entries_and_reloads() {
+        let mut slot = DesiredState::default();
+        let mut p = Persistent::new(&mut slot, PathBuf::from("."));
+        assert!(!p.begin(
+            DesiredState::default(),
+            LiveState::default(),
+            "x".into(),
+            ".".into()
+        ));
+        run(&mut p, "$who = 'jo'");
+        assert!(!p.begin(
+            DesiredState::default(),
+            LiveState::default(),
+            "x".into(),
+            ".".into()
+        ));
+        assert_eq!(run(&mut p, "\"hi $who\""), "hi jo\n");
+    }
+}
