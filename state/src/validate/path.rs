@@ -417,7 +417,7 @@ impl<'a> PathContext<'a> {
                 if let Some(f) = facts {
                     if f.key_cert_sign == Some(false) {
                         *refused.borrow_mut() = Some(format!(
-                            "the CA certificate '{}' in the path is not allowed to sign                              certificates (its key usage lacks keyCertSign)",
+                            "the CA certificate '{}' in the path is not allowed to sign certificates (its key usage lacks keyCertSign)",
                             f.subject
                         ));
                         return Err(WebpkiError::EndEntityUsedAsCa);
