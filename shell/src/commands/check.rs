@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use mailsec_cmdlets::{ParamType, Signature, Value};
 use serde_json::json;
 
-use crate::binder::{bind, Arg, Binding};
+use crate::binder::{bind, bind_args, Arg, Binding};
 use crate::diagnostics::{line_col, render};
 use crate::syntax::ast::{
-    Command, CommandArg, Expr, Pipeline, PipelineElement, Script, Span, Statement, StringPart,
+    Child, Command, CommandArg, Expr, Pipeline, PipelineElement, Script, Span, Statement,
+    StringPart,
 };
 use crate::syntax::parse_script;
 
@@ -115,7 +116,9 @@ pub fn check_source(text: &str) -> Vec<Item> {
             let mut w = Walker {
                 text,
                 items: Vec::new(),
+                functions: Vec::new(),
             };
+            w.functions = functions_of(&script);
             w.script(&script);
             w.items
         }
@@ -138,15 +141,72 @@ pub fn check_source(text: &str) -> Vec<Item> {
 struct Walker<'a> {
     text: &'a str,
     items: Vec<Item>,
+    /// The functions the script defines (lower-cased): called like commands, not checked.
+    functions: Vec<String>,
+}
+
+/// The names of every function the script defines, anywhere in it (lower-cased).
+fn functions_of(script: &Script) -> Vec<String> {
+    fn walk(c: Child<'_>, out: &mut Vec<String>) {
+        match c {
+            Child::Statement(Statement::Function(f)) => {
+                out.push(f.name.to_lowercase());
+                f.body.children().into_iter().for_each(|c| walk(c, out));
+            }
+            Child::Statement(s) => s.children().into_iter().for_each(|c| walk(c, out)),
+            Child::Script(s) => s
+                .statements
+                .iter()
+                .for_each(|s| walk(Child::Statement(s), out)),
+            Child::Pipeline(p) => {
+                for el in &p.elements {
+                    match el {
+                        PipelineElement::Command(c) => {
+                            for a in &c.args {
+                                match a {
+                                    CommandArg::Parameter {
+                                        colon_value: Some(e),
+                                        ..
+                                    }
+                                    | CommandArg::Value(e) => walk(Child::Expr(e), out),
+                                    CommandArg::Parameter { .. } => {}
+                                }
+                            }
+                        }
+                        PipelineElement::Expression(e) => walk(Child::Expr(e), out),
+                    }
+                }
+            }
+            Child::Expr(e) => e.children().into_iter().for_each(|c| walk(c, out)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(Child::Script(script), &mut out);
+    out
 }
 
 impl Walker<'_> {
     fn script(&mut self, s: &Script) {
         for st in &s.statements {
-            match st {
-                Statement::Assignment { value, .. } => self.pipeline(value),
-                Statement::Pipeline(p) => self.pipeline(p),
-            }
+            self.statement(st);
+        }
+    }
+
+    /// A statement: pipelines are checked; the blocks, conditions and values of `if`,
+    /// `foreach`, `function`, `try` ... are walked into.
+    fn statement(&mut self, st: &Statement) {
+        match st {
+            Statement::Pipeline(p) => self.pipeline(p),
+            other => other.children().into_iter().for_each(|c| self.child(c)),
+        }
+    }
+
+    fn child(&mut self, c: Child<'_>) {
+        match c {
+            Child::Statement(s) => self.statement(s),
+            Child::Script(s) => self.script(s),
+            Child::Pipeline(p) => self.pipeline(p),
+            Child::Expr(e) => self.expr(e),
         }
     }
 
@@ -172,41 +232,8 @@ impl Walker<'_> {
     }
 
     fn expr(&mut self, e: &Expr) {
-        match e {
-            Expr::DoubleQuoted(parts, _) => {
-                for p in parts {
-                    if let StringPart::SubExpression(s, _) = p {
-                        self.script(s);
-                    }
-                }
-            }
-            Expr::Array(items, _) => items.iter().for_each(|i| self.expr(i)),
-            Expr::Paren(p, _) => self.pipeline(p),
-            Expr::SubExpression(s, _) => self.script(s),
-            Expr::StaticMember { args, .. } => args.iter().flatten().for_each(|a| self.expr(a)),
-            Expr::Member { target, args, .. } => {
-                self.expr(target);
-                args.iter().flatten().for_each(|a| self.expr(a));
-            }
-            Expr::Index { target, index, .. } => {
-                self.expr(target);
-                self.expr(index);
-            }
-            Expr::Hashtable(entries, _) => {
-                for (k, v) in entries {
-                    self.expr(k);
-                    self.expr(v);
-                }
-            }
-            Expr::Unary { operand, .. } => self.expr(operand),
-            Expr::Binary { left, right, .. } => {
-                self.expr(left);
-                self.expr(right);
-            }
-            // Leaves (literals, variables, type names) hold no commands. Node kinds added to the
-            // syntax later land here too until they are walked.
-            _ => {}
-        }
+        // Sub-expressions, parentheses, hashtable values, script blocks ... may hold commands.
+        e.children().into_iter().for_each(|c| self.child(c));
     }
 
     fn source(&self, span: Span) -> String {
@@ -217,6 +244,10 @@ impl Walker<'_> {
     }
 
     fn command(&mut self, c: &Command, has_input: bool) {
+        // `& $block`, `. { }` and the script's own functions are not cmdlets to bind.
+        if c.name == "&" || c.name == "." || self.functions.contains(&c.name.to_lowercase()) {
+            return;
+        }
         let Some(def) = mailsec_cmdlets::find(&c.name) else {
             if builtin(&c.name).is_none() {
                 self.items.push(Item::Error(unknown_command(c)));
@@ -225,21 +256,14 @@ impl Walker<'_> {
         };
         let sig = &def.signature;
         let args = args_of(sig, c);
-        // As the evaluator does: pipeline input binds to -Identity (after the named arguments).
-        let from_pipeline = has_input && sig.param("Identity").is_some();
-        let attempt = if from_pipeline {
-            let mut with_input = args.clone();
-            with_input.push(Arg::Param {
-                name: "Identity".into(),
-                span: c.name_span,
-                value: Some((Value::Null, c.name_span)),
-            });
-            match bind(sig, with_input, c.span) {
-                Ok(b) => Ok((b, true)),
-                Err(e) => bind(sig, args.clone(), c.span)
-                    .map(|b| (b, false))
-                    .map_err(|_| e),
-            }
+        // Pipeline input binds when the script runs (-Identity by value, any parameter by
+        // property name from a record such as an Import-Csv row), so with input the mandatory
+        // parameters are not checked here.
+        let attempt = if has_input {
+            bind_args(sig, args.clone(), c.span).map(|(b, _)| {
+                let piped = sig.param("Identity").is_some() && !b.bound.has("Identity");
+                (b, piped)
+            })
         } else {
             bind(sig, args.clone(), c.span).map(|b| (b, false))
         };
@@ -605,6 +629,34 @@ mod tests {
                 Item::Error(p) => panic!("unexpected error: {p:?}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn commands_inside_blocks_and_functions_are_checked() {
+        let src = "function Add-Partner($n) { New-MailContact -Name $n -ExternalEmailAddress x@y.com }\nforeach ($r in $rows) {\n  if ($r.Ok) { Add-Partner $r.Name } else { Set-MailContact $r.Name -Disp x }\n}\ntry { Get-MailContact jo -ErrorAction Stop } catch { & { Remove-MailContact jo -Confirm:$false } }\n$rows | ForEach-Object { Set-MailContact $_.Name -Comment $_.Note }";
+        let items = check_source(src);
+        let cmdlets: Vec<&str> = items
+            .iter()
+            .map(|i| match i {
+                Item::Invocation(i) => i.cmdlet,
+                Item::Error(p) => p.message.as_str(),
+            })
+            .collect();
+        assert_eq!(
+            cmdlets,
+            [
+                "New-MailContact",
+                "Set-MailContact",
+                "Get-MailContact",
+                "Remove-MailContact",
+                "A parameter cannot be found that matches parameter name 'Comment'.",
+            ]
+        );
+        // records piped in may bind the mandatory parameters when the script runs
+        let inv =
+            invocations("Import-Csv c.csv | New-MailContact\n$x | Set-MailContact -DisplayName d");
+        assert_eq!(inv.len(), 2);
+        assert!(inv[1].identity_from_pipeline);
     }
 
     #[test]

@@ -1,24 +1,41 @@
 //! The evaluator: runs statements, evaluates expressions, binds and invokes cmdlets against the working desired state.
+//!
+//! Layout: this file holds the evaluator's state, statements, expressions and variables;
+//! `commands.rs` runs commands (functions, `ForEach-Object`/`Where-Object`/`Sort-Object`,
+//! built-ins, cmdlets); `scriptblock.rs` script blocks, functions and their parameter binding;
+//! `operators.rs` the operators; `control.rs` how `break`/`return`/errors travel; `regex.rs` the
+//! regular expressions behind `-match`, `-replace` and `-split`.
+//!
+//! Values have value semantics: `$a = $b` copies. Changing an object through a variable
+//! (`$h.Key = 1`, `$list.Add(x)`, `$obj.Name = 'x'`) writes the changed value back into that
+//! variable, wherever (in which scope) it lives.
 
 mod builtins;
+mod commands;
+mod control;
 pub mod dotnet;
 pub mod error;
 pub mod objects;
+mod operators;
+mod regex;
+mod scriptblock;
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use mailsec_cmdlets::{Bound, ConfirmImpact, Context, Message, Value};
+use mailsec_cmdlets::{Object, Value};
 use mailsec_state::backend::LiveState;
 use mailsec_state::model::DesiredState;
 
-use crate::binder::{bind, Arg, Binding, Common};
 use crate::format;
 use crate::syntax::ast::{
-    Command, CommandArg, Expr, Pipeline, PipelineElement, Script, Span, Statement, StringPart,
+    Expr, FunctionDef, Pipeline, PipelineElement, Script, ScriptBlock, Span, Statement, StringPart,
 };
+use control::{for_this_loop, Eval, Flow};
 pub use error::RuntimeError;
+use operators::{text, ERROR_RECORD, SCRIPTBLOCK};
 
 /// Where output and diagnostics go, and whether a person is there to answer prompts.
 pub struct Io<'a> {
@@ -30,6 +47,19 @@ pub struct Io<'a> {
     pub confirm: Option<&'a mut dyn FnMut(&str) -> bool>,
 }
 
+/// How deeply functions and script blocks may call each other.
+const MAX_CALL_DEPTH: usize = 100;
+/// How many error records `$Error` keeps.
+const MAX_ERRORS: usize = 256;
+
+/// One variable scope: the script's, or a function's / script block's.
+#[derive(Default)]
+struct Scope {
+    vars: HashMap<String, Value>,
+    /// `[int]$x = ...` constrains later assignments to `$x`.
+    types: HashMap<String, String>,
+}
+
 pub struct Evaluator<'s> {
     pub state: &'s mut DesiredState,
     pub live: &'s LiveState,
@@ -37,9 +67,29 @@ pub struct Evaluator<'s> {
     pub location: String,
     /// Relative paths in scripts resolve here first.
     pub base_dir: PathBuf,
-    vars: HashMap<String, Value>,
+    /// scopes[0] is the script scope; a function call pushes one.
+    scopes: Vec<Scope>,
+    functions: HashMap<String, Arc<FunctionDef>>,
+    /// Script blocks that became values, by id (see `scriptblock.rs`).
+    blocks: Vec<Arc<ScriptBlock>>,
+    block_ids: HashMap<usize, usize>,
     /// A non-terminating error happened: the run exits 1.
     pub had_error: bool,
+    /// `exit N` ended the run.
+    pub exit_code: Option<i32>,
+    /// Inside how many `try` blocks: statement-terminating errors go to their `catch`.
+    try_depth: usize,
+    call_depth: usize,
+    /// `$Error`, newest first.
+    errors: Vec<Value>,
+    /// The errors the running `catch` blocks handle (a bare `throw` rethrows the innermost).
+    catching: Vec<RuntimeError>,
+    /// The script's arguments, for a top-level `param(...)` block.
+    script_args: Vec<Value>,
+    /// `$?`: did the last statement run without an error?
+    last_ok: bool,
+    /// Errors written so far (to tell whether a statement wrote one, for `$?`).
+    error_count: usize,
 }
 
 impl<'s> Evaluator<'s> {
@@ -54,38 +104,572 @@ impl<'s> Evaluator<'s> {
             live,
             location,
             base_dir,
-            vars: HashMap::new(),
+            scopes: vec![Scope::default()],
+            functions: HashMap::new(),
+            blocks: Vec::new(),
+            block_ids: HashMap::new(),
             had_error: false,
+            exit_code: None,
+            try_depth: 0,
+            call_depth: 0,
+            errors: Vec::new(),
+            catching: Vec::new(),
+            script_args: Vec::new(),
+            last_ok: true,
+            error_count: 0,
         }
+    }
+
+    /// The arguments `mailsec run FILE.ps1 ARGS...` passes: a top-level `param(...)` binds them
+    /// (`-Name value` by name, the rest by position); without one they are `$args`.
+    pub fn set_script_args(&mut self, args: Vec<String>) {
+        self.script_args = args.into_iter().map(Value::String).collect();
+        let all = Value::Array(self.script_args.clone());
+        if let Some(scope) = self.scopes.first_mut() {
+            scope.vars.insert("args".into(), all);
+        }
+    }
+
+    /// The variables set so far (script scope), sorted: for completion in the REPL.
+    pub fn variable_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .scopes
+            .first()
+            .map(|s| s.vars.keys().cloned().collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// The functions defined so far, by the names they were defined with, sorted.
+    pub fn function_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.functions.values().map(|f| f.name.clone()).collect();
+        names.sort();
+        names
     }
 
     /// Run every statement; non-terminating errors are reported and skipped, a terminating one is returned.
     pub fn run(&mut self, script: &Script, io: &mut Io) -> Result<(), RuntimeError> {
-        for st in &script.statements {
-            match self.statement(st, io) {
-                Ok(values) => format::print(io.out, &values),
-                Err(e) if !e.terminating => {
+        let mut sink = Vec::new();
+        let result = self.exec_list(&script.statements, &mut sink, true, io);
+        self.print(io, sink);
+        match result {
+            Ok(()) | Err(Flow::Return | Flow::Break { .. } | Flow::Continue { .. }) => Ok(()),
+            Err(Flow::Error(e)) => Err(e),
+            Err(Flow::Exit(code)) => {
+                self.exit_code = Some(code);
+                if code != 0 {
                     self.had_error = true;
-                    (io.report)(&e);
                 }
-                Err(e) => return Err(e),
+                Ok(())
+            }
+        }
+    }
+
+    /// Show values on the host the way PowerShell's default formatter would.
+    fn print(&self, io: &mut Io, values: Vec<Value>) {
+        if values.is_empty() {
+            return;
+        }
+        let shown: Vec<Value> = values
+            .into_iter()
+            .map(|v| match &v {
+                Value::Object(o) if o.type_name == SCRIPTBLOCK || o.type_name == ERROR_RECORD => {
+                    Value::String(text(&v))
+                }
+                _ => v,
+            })
+            .collect();
+        format::print(io.out, &shown);
+    }
+
+    // ----- statements -----
+
+    /// Run statements in order. `host`: output goes straight to the host after each statement
+    /// (the script's top level and the blocks of its loops and ifs); otherwise into `out`.
+    fn exec_list(
+        &mut self,
+        statements: &[Statement],
+        out: &mut Vec<Value>,
+        host: bool,
+        io: &mut Io,
+    ) -> Eval<()> {
+        for st in statements {
+            let result = if host && !is_compound(st) {
+                let mut values = Vec::new();
+                let r = self.exec(st, &mut values, false, io);
+                self.print(io, values);
+                r
+            } else {
+                self.exec(st, out, host, io)
+            };
+            match result {
+                Ok(()) => {}
+                Err(Flow::Error(e)) if !e.terminating && self.try_depth == 0 => {
+                    self.statement_error(e, io)?
+                }
+                Err(f) => return Err(f),
             }
         }
         Ok(())
     }
 
-    fn statement(&mut self, st: &Statement, io: &mut Io) -> Result<Vec<Value>, RuntimeError> {
-        match st {
-            Statement::Assignment { target, value, .. } => {
-                let v = collapse(self.pipeline(value, io)?);
-                self.vars.insert(target.name.to_lowercase(), v);
-                Ok(Vec::new())
+    /// A statement failed: report it and go on, unless `$ErrorActionPreference` says otherwise.
+    fn statement_error(&mut self, e: RuntimeError, io: &mut Io) -> Eval<()> {
+        self.last_ok = false;
+        match self.preference("ErrorActionPreference").as_str() {
+            "stop" => Err(Flow::Error(e.terminating())),
+            "ignore" => Ok(()),
+            "silentlycontinue" => {
+                self.record_error(&e);
+                Ok(())
             }
-            Statement::Pipeline(p) => self.pipeline(p, io),
+            _ => {
+                self.record_error(&e);
+                self.had_error = true;
+                (io.report)(&e);
+                Ok(())
+            }
         }
     }
 
-    fn pipeline(&mut self, p: &Pipeline, io: &mut Io) -> Result<Vec<Value>, RuntimeError> {
+    fn record_error(&mut self, e: &RuntimeError) {
+        self.error_count += 1;
+        self.last_ok = false;
+        self.errors.insert(0, control::error_record(e));
+        self.errors.truncate(MAX_ERRORS);
+    }
+
+    /// A preference variable's value, lower-cased (`Continue` when unset).
+    fn preference(&self, name: &str) -> String {
+        match self.var(name) {
+            Value::Null => "continue".into(),
+            v => text(&v).trim().to_lowercase(),
+        }
+    }
+
+    /// Run a statement, collecting its output.
+    fn collect(&mut self, st: &Statement, io: &mut Io) -> Eval<Vec<Value>> {
+        let mut out = Vec::new();
+        self.exec(st, &mut out, false, io)?;
+        Ok(out)
+    }
+
+    /// A statement's value: its output collapsed (one value stays itself, several an array).
+    /// An expression alone keeps its value as is (`$a = @()` is an empty array, `$a = @(1)`
+    /// a one-element one); a pipeline with commands collects its output.
+    fn value_of(&mut self, st: &Statement, io: &mut Io) -> Eval<Value> {
+        match st {
+            Statement::Assignment {
+                target, op, value, ..
+            } => self.assign_statement(target, op, value, io),
+            Statement::Pipeline(p) => match p.elements.as_slice() {
+                [PipelineElement::Expression(e)] => self.expr(e, io),
+                _ => Ok(collapse(self.pipeline(p, io)?)),
+            },
+            other => Ok(collapse(self.collect(other, io)?)),
+        }
+    }
+
+    fn exec(&mut self, st: &Statement, out: &mut Vec<Value>, host: bool, io: &mut Io) -> Eval<()> {
+        // Each kind of statement runs in a function of its own, so that the recursion through
+        // nested statements and calls keeps small stack frames.
+        match st {
+            Statement::Pipeline(p) => self.exec_pipeline(p, out, io),
+            Statement::Assignment {
+                target, op, value, ..
+            } => self.assign_statement(target, op, value, io).map(drop),
+            Statement::If {
+                clauses, else_body, ..
+            } => self.exec_if(clauses, else_body.as_ref(), out, host, io),
+            Statement::Foreach {
+                variable,
+                collection,
+                body,
+                ..
+            } => self.exec_foreach(variable, collection, body, out, host, io),
+            Statement::While {
+                condition, body, ..
+            } => self.exec_for(None, Some(condition), None, body, out, host, io),
+            Statement::DoLoop {
+                body,
+                condition,
+                until,
+                ..
+            } => self.exec_do(body, condition, *until, out, host, io),
+            Statement::For {
+                init,
+                condition,
+                step,
+                body,
+                ..
+            } => self.exec_for(
+                init.as_deref(),
+                condition.as_deref(),
+                step.as_deref(),
+                body,
+                out,
+                host,
+                io,
+            ),
+            Statement::Switch {
+                value,
+                options,
+                clauses,
+                default,
+                ..
+            } => self.switch(value, options, clauses, default.as_ref(), out, host, io),
+            Statement::Break { label, .. } => Err(Flow::Break {
+                label: label.clone(),
+            }),
+            Statement::Continue { label, .. } => Err(Flow::Continue {
+                label: label.clone(),
+            }),
+            Statement::Return { value, .. } => self.exec_return(value.as_deref(), out, io),
+            Statement::Throw { value, span } => Err(self.exec_throw(value.as_deref(), *span, io)),
+            Statement::Exit { value, span } => Err(self.exec_exit(value.as_deref(), *span, io)),
+            Statement::Try {
+                body,
+                catches,
+                finally,
+                ..
+            } => self.exec_try(body, catches, finally.as_ref(), out, host, io),
+            Statement::Function(f) => {
+                self.functions.insert(f.name.to_lowercase(), f.clone());
+                Ok(())
+            }
+            Statement::ParamBlock {
+                attributes,
+                params,
+                span,
+            } => self.exec_param_block(attributes, params, *span, io),
+        }
+    }
+
+    #[inline(never)]
+    fn exec_pipeline(&mut self, p: &Pipeline, out: &mut Vec<Value>, io: &mut Io) -> Eval<()> {
+        if let [PipelineElement::Expression(e @ Expr::Unary { op, .. })] = p.elements.as_slice() {
+            if matches!(op.as_str(), "++" | "--" | "post++" | "post--") {
+                // `$i++` as a statement outputs nothing
+                self.expr(e, io)?;
+                return Ok(());
+            }
+        }
+        let before = self.error_count;
+        let values = self.pipeline(p, io)?;
+        out.extend(values);
+        self.last_ok = self.error_count == before;
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn exec_if(
+        &mut self,
+        clauses: &[(Statement, Script)],
+        else_body: Option<&Script>,
+        out: &mut Vec<Value>,
+        host: bool,
+        io: &mut Io,
+    ) -> Eval<()> {
+        for (condition, body) in clauses {
+            let v = self.value_of(condition, io)?;
+            if truthy(&v) {
+                return self.exec_list(&body.statements, out, host, io);
+            }
+        }
+        match else_body {
+            Some(body) => self.exec_list(&body.statements, out, host, io),
+            None => Ok(()),
+        }
+    }
+
+    /// Run a loop body once: Ok(true) to go on, Ok(false) after a `break`.
+    fn loop_body(
+        &mut self,
+        body: &Script,
+        out: &mut Vec<Value>,
+        host: bool,
+        io: &mut Io,
+    ) -> Eval<bool> {
+        match self.exec_list(&body.statements, out, host, io) {
+            Ok(()) => Ok(true),
+            Err(Flow::Break { label }) if for_this_loop(&label) => Ok(false),
+            Err(Flow::Continue { label }) if for_this_loop(&label) => Ok(true),
+            Err(f) => Err(f),
+        }
+    }
+
+    #[inline(never)]
+    fn exec_foreach(
+        &mut self,
+        variable: &crate::syntax::ast::Variable,
+        collection: &Statement,
+        body: &Script,
+        out: &mut Vec<Value>,
+        host: bool,
+        io: &mut Io,
+    ) -> Eval<()> {
+        let items = self.collect(collection, io)?;
+        for item in items {
+            self.set_var(&variable.name, item, variable.span)?;
+            if !self.loop_body(body, out, host, io)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// `for (init; condition; step) { }`; `while (condition) { }` is one without init and step.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn exec_for(
+        &mut self,
+        init: Option<&Statement>,
+        condition: Option<&Statement>,
+        step: Option<&Statement>,
+        body: &Script,
+        out: &mut Vec<Value>,
+        host: bool,
+        io: &mut Io,
+    ) -> Eval<()> {
+        if let Some(init) = init {
+            self.collect(init, io)?;
+        }
+        loop {
+            if let Some(c) = condition {
+                let v = self.value_of(c, io)?;
+                if !truthy(&v) {
+                    return Ok(());
+                }
+            }
+            if !self.loop_body(body, out, host, io)? {
+                return Ok(());
+            }
+            if let Some(s) = step {
+                self.collect(s, io)?;
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn exec_do(
+        &mut self,
+        body: &Script,
+        condition: &Statement,
+        until: bool,
+        out: &mut Vec<Value>,
+        host: bool,
+        io: &mut Io,
+    ) -> Eval<()> {
+        loop {
+            if !self.loop_body(body, out, host, io)? {
+                return Ok(());
+            }
+            let v = self.value_of(condition, io)?;
+            if truthy(&v) == until {
+                return Ok(());
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn exec_return(
+        &mut self,
+        value: Option<&Statement>,
+        out: &mut Vec<Value>,
+        io: &mut Io,
+    ) -> Eval<()> {
+        if let Some(v) = value {
+            let values = self.collect(v, io)?;
+            out.extend(values);
+        }
+        Err(Flow::Return)
+    }
+
+    /// `throw [value]`: the error to raise (or another flow if evaluating the value failed).
+    #[inline(never)]
+    fn exec_throw(&mut self, value: Option<&Statement>, span: Span, io: &mut Io) -> Flow {
+        let Some(v) = value else {
+            // a bare `throw` in a catch block rethrows the error being handled
+            if let Some(e) = self.catching.last() {
+                return Flow::Error(e.clone().terminating());
+            }
+            return Flow::Error(control::thrown(&Value::Null, span));
+        };
+        let v = match self.value_of(v, io) {
+            Ok(v) => v,
+            Err(f) => return f,
+        };
+        if let (Value::Object(o), Some(current)) = (&v, self.catching.last()) {
+            if o.type_name == ERROR_RECORD && v == control::error_record(current) {
+                return Flow::Error(current.clone().terminating());
+            }
+        }
+        Flow::Error(control::thrown(&v, span))
+    }
+
+    #[inline(never)]
+    fn exec_exit(&mut self, value: Option<&Statement>, span: Span, io: &mut Io) -> Flow {
+        let code = match value {
+            Some(v) => {
+                let v = match self.value_of(v, io) {
+                    Ok(v) => v,
+                    Err(f) => return f,
+                };
+                match operators::cast("int", v, span) {
+                    Ok(Value::Int(i)) => i32::try_from(i).unwrap_or(1),
+                    Ok(_) => 0,
+                    Err(e) => return Flow::Error(e),
+                }
+            }
+            None => 0,
+        };
+        Flow::Exit(code)
+    }
+
+    #[inline(never)]
+    fn exec_try(
+        &mut self,
+        body: &Script,
+        catches: &[crate::syntax::ast::CatchClause],
+        finally: Option<&Script>,
+        out: &mut Vec<Value>,
+        host: bool,
+        io: &mut Io,
+    ) -> Eval<()> {
+        self.try_depth += 1;
+        let result = self.exec_list(&body.statements, out, host, io);
+        self.try_depth -= 1;
+        let result = match result {
+            Err(Flow::Error(e)) => {
+                let clause = catches.iter().find(|c| {
+                    c.types.is_empty() || c.types.iter().any(|(t, _)| control::catches(t, &e))
+                });
+                match clause {
+                    Some(c) => {
+                        let record = control::error_record(&e);
+                        self.record_error(&e);
+                        let saved = self.swap_dollar_underscore(Some(record));
+                        self.catching.push(e);
+                        let r = self.exec_list(&c.body.statements, out, host, io);
+                        self.catching.pop();
+                        self.swap_dollar_underscore(saved);
+                        r
+                    }
+                    None => Err(Flow::Error(e)),
+                }
+            }
+            other => other,
+        };
+        if let Some(f) = finally {
+            self.exec_list(&f.statements, out, host, io)?;
+        }
+        result
+    }
+
+    #[inline(never)]
+    fn exec_param_block(
+        &mut self,
+        attributes: &[crate::syntax::ast::Attribute],
+        params: &[crate::syntax::ast::Parameter],
+        span: Span,
+        io: &mut Io,
+    ) -> Eval<()> {
+        let args = scriptblock::script_args_to_args(&self.script_args);
+        self.bind_params(params, attributes, args, false, span, io)
+            .map(drop)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn switch(
+        &mut self,
+        value: &Statement,
+        options: &[String],
+        clauses: &[crate::syntax::ast::SwitchClause],
+        default: Option<&Script>,
+        out: &mut Vec<Value>,
+        host: bool,
+        io: &mut Io,
+    ) -> Eval<()> {
+        let items = self.collect(value, io)?;
+        let case = options.iter().any(|o| o == "casesensitive");
+        let regex = options.iter().any(|o| o == "regex");
+        let wildcard = options.iter().any(|o| o == "wildcard");
+        let saved = self.swap_dollar_underscore(None);
+        let result = (|| -> Eval<()> {
+            'items: for item in items {
+                self.set_local("_", item.clone());
+                let mut matched = false;
+                for clause in clauses {
+                    let hit = match &clause.pattern {
+                        Expr::ScriptBlock(b) => {
+                            let block = b.clone();
+                            let v = self.run_block_here(&block, io)?;
+                            truthy(&collapse(v))
+                        }
+                        pattern => {
+                            let p = self.expr(pattern, io)?;
+                            let span = pattern.span();
+                            if regex {
+                                let re = operators::regex(&text(&p), case, span)?;
+                                let s = text(&item);
+                                let chars: Vec<char> = s.chars().collect();
+                                match re
+                                    .captures_from(&chars, 0)
+                                    .map_err(|e| RuntimeError::new(e, span))?
+                                {
+                                    Some(_) => {
+                                        let r = operators::binary(
+                                            if case { "-cmatch" } else { "-match" },
+                                            item.clone(),
+                                            p,
+                                            span,
+                                        )?;
+                                        if let Some(m) = r.matches {
+                                            self.set_local("matches", m);
+                                        }
+                                        true
+                                    }
+                                    None => false,
+                                }
+                            } else if wildcard {
+                                operators::wildcard_match(&text(&p), &text(&item), case)
+                            } else {
+                                operators::equals(&item, &p, case)
+                            }
+                        }
+                    };
+                    if !hit {
+                        continue;
+                    }
+                    matched = true;
+                    match self.exec_list(&clause.body.statements, out, host, io) {
+                        Ok(()) => {}
+                        Err(Flow::Break { label, .. }) if for_this_loop(&label) => break 'items,
+                        Err(Flow::Continue { label, .. }) if for_this_loop(&label) => {
+                            continue 'items
+                        }
+                        Err(f) => return Err(f),
+                    }
+                }
+                if !matched {
+                    if let Some(d) = default {
+                        match self.exec_list(&d.statements, out, host, io) {
+                            Ok(()) => {}
+                            Err(Flow::Break { label, .. }) if for_this_loop(&label) => break 'items,
+                            Err(Flow::Continue { label, .. }) if for_this_loop(&label) => {}
+                            Err(f) => return Err(f),
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })();
+        self.swap_dollar_underscore(saved);
+        result
+    }
+
+    fn pipeline(&mut self, p: &Pipeline, io: &mut Io) -> Eval<Vec<Value>> {
         let mut input: Option<Vec<Value>> = None;
         for el in &p.elements {
             let out = match el {
@@ -94,7 +678,9 @@ impl<'s> Evaluator<'s> {
                         return Err(RuntimeError::new(
                             "Expressions are only allowed as the first element of a pipeline.",
                             e.span(),
-                        ));
+                        )
+                        .help("pipe into a command instead (for example: | ForEach-Object { ... })")
+                        .into());
                     }
                     unroll(self.expr(e, io)?)
                 }
@@ -105,313 +691,726 @@ impl<'s> Evaluator<'s> {
         Ok(input.unwrap_or_default())
     }
 
-    fn command(
+    // ----- assignment -----
+
+    /// `target op= value`; returns the value assigned.
+    fn assign_statement(
         &mut self,
-        c: &Command,
-        input: Option<Vec<Value>>,
+        target: &Expr,
+        op: &str,
+        value: &Statement,
         io: &mut Io,
-    ) -> Result<Vec<Value>, RuntimeError> {
-        let mut args = Vec::new();
-        for a in &c.args {
-            match a {
-                CommandArg::Parameter {
-                    name,
-                    span,
-                    colon_value,
-                } => {
-                    let value = match colon_value {
-                        Some(e) => Some((self.expr(e, io)?, e.span())),
-                        None => None,
-                    };
-                    args.push(Arg::Param {
-                        name: name.clone(),
-                        span: *span,
-                        value,
-                    });
-                }
-                CommandArg::Value(e) => args.push(Arg::Value(self.expr(e, io)?, e.span())),
-            }
-        }
-        if let Some(result) =
-            builtins::run(&c.name, c.span, &args, input.as_deref(), io, &self.base_dir)
-        {
-            return result;
-        }
-        let Some(def) = mailsec_cmdlets::find(&c.name) else {
-            let mut e = RuntimeError::new(
-                format!(
-                    "The term '{}' is not recognized as a name of a cmdlet, function, script file, or executable program.",
-                    c.name
-                ),
-                c.name_span,
-            );
-            e.category = Some("ObjectNotFound");
-            let hints = mailsec_cmdlets::suggest(&c.name);
-            return Err(match hints.first() {
-                Some(h) => e.help(format!("did you mean {h}?")),
-                None => e.help("`mailsec help` lists the cmdlets mailsec has"),
-            });
+    ) -> Eval<Value> {
+        let v = self.value_of(value, io)?;
+        let v = if op == "=" {
+            v
+        } else {
+            let current = self.expr(target, io)?;
+            let bin = op.trim_end_matches('=');
+            operators::binary(bin, current, v, target.span())?.value
         };
-        let sig = &def.signature;
-        // Pipeline input binds to -Identity by property name (Guid, else Identity, else Name).
-        let runs: Vec<Vec<Arg>> = match input {
-            Some(objs) if !objs.is_empty() && sig.param("Identity").is_some() => objs
-                .into_iter()
-                .map(|o| {
-                    let mut a = args.clone();
-                    let id = ["Guid", "Identity", "Name"]
-                        .iter()
-                        .find_map(|k| o.property(k).cloned())
-                        .unwrap_or(o);
-                    a.push(Arg::Param {
-                        name: "Identity".into(),
-                        span: c.name_span,
-                        value: Some((id, c.name_span)),
-                    });
-                    a
-                })
-                .collect(),
-            _ => vec![args],
-        };
-        let mut out = Vec::new();
-        for args in runs {
-            let Binding {
-                bound,
-                common,
-                spans,
-            } = bind(sig, args, c.span).map_err(|b| {
-                let mut e = RuntimeError::new(b.message, b.span);
-                e.help = b.help;
-                e.command = Some(sig.name.to_string());
-                e.category = Some("InvalidArgument");
-                e
-            })?;
-            out.extend(self.invoke(def, c, bound, common, &spans, io)?);
-        }
-        Ok(out)
+        self.assign(target, v.clone(), io)?;
+        Ok(v)
     }
 
-    fn invoke(
-        &mut self,
-        def: &mailsec_cmdlets::CmdletDef,
-        c: &Command,
-        bound: Bound,
-        common: Common,
-        spans: &[(String, Span)],
-        io: &mut Io,
-    ) -> Result<Vec<Value>, RuntimeError> {
-        let sig = &def.signature;
-        let what_if = bound.switch("WhatIf");
-        if let (Some(impact), false) = (sig.should_process, what_if) {
-            let asked = bound.get("Confirm");
-            let ask = match impact {
-                ConfirmImpact::High => asked.is_none_or(Value::is_truthy),
-                ConfirmImpact::Medium => asked.is_some_and(Value::is_truthy),
-            };
-            if ask {
-                if let Some(confirm) = io.confirm.as_mut() {
-                    let target = bound
-                        .get("Identity")
-                        .or_else(|| bound.get("Name"))
-                        .map(|v| v.to_string())
-                        .unwrap_or_default();
-                    if !confirm(&format!("Are you sure you want to perform this action?\nPerforming the operation \"{}\" on target \"{target}\".", sig.name)) {
-                        return Ok(Vec::new());
-                    }
-                }
-            }
-        }
-        let mut ctx = Context::new(self.state, self.live, self.location.clone());
-        ctx.what_if = what_if;
-        let result = (def.run)(&bound, &mut ctx);
-        let quiet_warnings = matches!(
-            common.warning_action.as_deref(),
-            Some("SilentlyContinue" | "Ignore")
-        );
-        for m in std::mem::take(&mut ctx.messages) {
-            match m {
-                Message::WhatIf(t) => {
-                    let _ = writeln!(io.out, "What if: {t}");
-                }
-                Message::Warning(w) if !quiet_warnings => (io.warn)(&w),
-                Message::Warning(_) => {}
-            }
-        }
-        match result {
-            Ok(v) => Ok(v),
-            Err(err) => {
-                let span = err
-                    .param()
-                    .and_then(|p| {
-                        spans
-                            .iter()
-                            .find(|(n, _)| n.eq_ignore_ascii_case(p))
-                            .map(|(_, s)| *s)
-                    })
-                    .unwrap_or(c.name_span);
-                let mut e = RuntimeError::new(err.to_string(), span);
-                e.category = Some(err.category());
-                e.command = Some(sig.name.to_string());
-                match common.error_action.as_deref() {
-                    Some("Stop") => e.terminating = true,
-                    Some("SilentlyContinue" | "Ignore") => return Ok(Vec::new()),
-                    _ => {}
-                }
-                Err(e)
-            }
-        }
-    }
-
-    fn expr(&mut self, e: &Expr, io: &mut Io) -> Result<Value, RuntimeError> {
-        Ok(match e {
-            Expr::SingleQuoted(s, _) | Expr::Bareword(s, _) => Value::String(s.clone()),
-            Expr::DoubleQuoted(parts, _) => {
-                let mut s = String::new();
-                for p in parts {
-                    match p {
-                        StringPart::Literal(t) => s.push_str(t),
-                        StringPart::Variable(v) => s.push_str(&self.var(&v.name).to_string()),
-                        StringPart::SubExpression(script, _) => {
-                            let vals = self.sub(script, io)?;
-                            let parts: Vec<String> = vals.iter().map(|v| v.to_string()).collect();
-                            s.push_str(&parts.join(" "));
-                        }
-                    }
-                }
-                Value::String(s)
-            }
-            Expr::Number(n, _) => {
-                if n.fract() == 0.0 && n.abs() < 9.0e15 {
-                    Value::Int(*n as i64)
-                } else {
-                    Value::Double(*n)
-                }
-            }
-            Expr::Variable(v) => self.var(&v.name),
-            Expr::Array(items, _) => {
-                let mut out = Vec::new();
-                for i in items {
-                    match i {
-                        // `@( ... )`: the statements' outputs, flattened.
-                        Expr::SubExpression(script, _) => out.extend(self.sub(script, io)?),
-                        other => out.push(self.expr(other, io)?),
-                    }
-                }
-                Value::Array(out)
-            }
-            Expr::Paren(p, _) => collapse(self.pipeline(p, io)?),
-            Expr::SubExpression(script, _) => collapse(self.sub(script, io)?),
-            Expr::TypeLiteral(t, span) => {
-                return Err(RuntimeError::new(
-                    format!("The type [{t}] can't be used as a value in mailsec"),
-                    *span,
-                ))
-            }
-            Expr::StaticMember {
-                type_name,
-                member,
-                args,
-                span,
-            } => {
-                let mut vals = Vec::new();
-                for a in args.iter().flatten() {
-                    vals.push(self.expr(a, io)?);
-                }
-                dotnet::call_static(type_name, member, &vals, &self.base_dir, *span)?
-            }
-            Expr::Member {
-                target,
-                member,
-                args,
-                span,
-            } => {
-                let t = self.expr(target, io)?;
-                let Some(args) = args else {
-                    return Ok(member_of(&t, member));
-                };
-                let mut vals = Vec::new();
-                for a in args {
-                    vals.push(self.expr(a, io)?);
-                }
-                let called = objects::call_method(&t, member, &vals, &self.base_dir, *span)?;
-                if let (Some(updated), Expr::Variable(v)) = (called.updated_target, target.as_ref())
-                {
-                    self.vars.insert(v.name.to_lowercase(), updated);
-                }
-                called.result
-            }
-            Expr::Index {
-                target,
-                index,
-                span,
-            } => {
-                let t = self.expr(target, io)?;
-                let i = self.expr(index, io)?;
-                index_of(&t, &i, *span)?
-            }
-            Expr::Hashtable(entries, _) => {
-                let mut out = Vec::new();
-                for (k, v) in entries {
-                    let key = self.expr(k, io)?.to_string();
-                    out.push((key, self.expr(v, io)?));
-                }
-                Value::Hashtable(out)
-            }
-            Expr::Unary { op, operand, span } => {
-                let v = self.expr(operand, io)?;
-                match op.as_str() {
-                    "-not" | "!" => Value::Bool(!v.is_truthy()),
-                    "," => Value::Array(vec![v]),
-                    "-" => match v {
-                        Value::Int(i) => Value::Int(-i),
-                        Value::Double(d) => Value::Double(-d),
-                        other => {
-                            return Err(RuntimeError::new(
-                                format!("Cannot negate a value of type {}", other.type_name()),
-                                *span,
-                            ))
-                        }
-                    },
-                    other => {
-                        return Err(RuntimeError::new(
-                            format!("The operator '{other}' is not supported in mailsec yet"),
-                            *span,
-                        ))
-                    }
-                }
-            }
+    /// Store `v` into an assignable expression.
+    fn assign(&mut self, target: &Expr, v: Value, io: &mut Io) -> Eval<()> {
+        match target {
+            Expr::Variable(var) => Ok(self.set_var(&var.name, v, var.span)?),
             Expr::Binary {
                 op,
                 left,
                 right,
                 span,
-            } => {
-                if let (true, Expr::TypeLiteral(t, _)) = (op == "[cast]", left.as_ref()) {
-                    let v = self.expr(right, io)?;
-                    return cast(t, v, *span);
+            } if op == "[cast]" => {
+                let Expr::TypeLiteral(t, _) = left.as_ref() else {
+                    return Err(not_assignable(*span));
+                };
+                let v = operators::cast(t, v, *span)?;
+                if let Expr::Variable(var) = right.as_ref() {
+                    let key = var_key(&var.name);
+                    let idx = self.scopes.len() - 1;
+                    if let Some(scope) = self.scopes.get_mut(idx) {
+                        scope.types.insert(key, t.clone());
+                    }
+                    return Ok(self.set_var(&var.name, v, var.span)?);
                 }
-                let l = self.expr(left, io)?;
-                let r = self.expr(right, io)?;
-                binary(op, l, r, *span)?
+                self.assign(right, v, io)
             }
-        })
+            Expr::Array(items, span) => {
+                // `$a, $b = 1, 2, 3`: $a = 1, $b = @(2, 3)
+                let mut values = unroll(v);
+                for (i, item) in items.iter().enumerate() {
+                    let v = if i + 1 == items.len() {
+                        collapse(std::mem::take(&mut values))
+                    } else if values.is_empty() {
+                        Value::Null
+                    } else {
+                        values.remove(0)
+                    };
+                    if !matches!(item, Expr::Variable(_)) {
+                        return Err(not_assignable(*span));
+                    }
+                    self.assign(item, v, io)?;
+                }
+                Ok(())
+            }
+            Expr::Member {
+                target: inner,
+                member,
+                args: None,
+                span,
+            } => {
+                let current = self.expr(inner, io)?;
+                let updated = set_member(current, member, v, *span)?;
+                self.assign_back(inner, updated, io)
+            }
+            Expr::Index {
+                target: inner,
+                index,
+                span,
+            } => {
+                let current = self.expr(inner, io)?;
+                let i = self.expr(index, io)?;
+                let updated = set_index(current, &i, v, *span)?;
+                self.assign_back(inner, updated, io)
+            }
+            other => Err(not_assignable(other.span())),
+        }
     }
 
-    fn sub(&mut self, script: &Script, io: &mut Io) -> Result<Vec<Value>, RuntimeError> {
-        let mut out = Vec::new();
-        for st in &script.statements {
-            out.extend(self.statement(st, io)?);
+    /// After changing a value reached through `target`, store it back where it came from
+    /// (a variable keeps the scope it lives in). A value that came from elsewhere is dropped.
+    fn assign_back(&mut self, target: &Expr, v: Value, io: &mut Io) -> Eval<()> {
+        match target {
+            Expr::Variable(var) => {
+                self.update_var(&var.name, v, var.span)?;
+                Ok(())
+            }
+            Expr::Member { args: None, .. } | Expr::Index { .. } => self.assign(target, v, io),
+            _ => Ok(()),
         }
+    }
+
+    // ----- variables -----
+
+    /// `$name` → its value (`$true`, `$null`, automatic variables, `$env:X`, scope qualifiers).
+    fn var(&self, name: &str) -> Value {
+        let lower = name.to_lowercase();
+        if let Some(env) = lower.strip_prefix("env:") {
+            return std::env::vars()
+                .find(|(k, _)| k.eq_ignore_ascii_case(env))
+                .map(|(_, v)| Value::String(v))
+                .unwrap_or(Value::Null);
+        }
+        let (global, key) = split_scope(&lower);
+        match key.as_str() {
+            "true" => return Value::Bool(true),
+            "false" => return Value::Bool(false),
+            "null" => return Value::Null,
+            "error" => return Value::Array(self.errors.clone()),
+            "?" => return Value::Bool(self.last_ok),
+            "psscriptroot" => return Value::String(self.base_dir.display().to_string()),
+            "pwd" => {
+                return std::env::current_dir()
+                    .map(|d| Value::String(d.display().to_string()))
+                    .unwrap_or(Value::Null)
+            }
+            "home" => {
+                return std::env::var("HOME")
+                    .map(Value::String)
+                    .unwrap_or(Value::Null)
+            }
+            _ => {}
+        }
+        let scopes: Vec<&Scope> = if global {
+            self.scopes.iter().take(1).collect()
+        } else {
+            self.scopes.iter().rev().collect()
+        };
+        for s in scopes {
+            if let Some(v) = s.vars.get(&key) {
+                return v.clone();
+            }
+        }
+        match key.as_str() {
+            "erroractionpreference" | "warningpreference" => Value::String("Continue".into()),
+            _ => Value::Null,
+        }
+    }
+
+    fn check_writable(key: &str, span: Span) -> Result<(), RuntimeError> {
+        if matches!(
+            key,
+            "true" | "false" | "error" | "?" | "psscriptroot" | "pwd" | "home"
+        ) {
+            return Err(RuntimeError::new(
+                format!("Cannot overwrite variable {key} because it is read-only or constant."),
+                span,
+            )
+            .help("choose another variable name"));
+        }
+        Ok(())
+    }
+
+    /// The scope index a (qualified) variable name refers to for writing, with its key.
+    fn write_target(&self, name: &str) -> (usize, String) {
+        let lower = name.to_lowercase();
+        let (global, key) = split_scope(&lower);
+        let idx = if global { 0 } else { self.scopes.len() - 1 };
+        (idx, key)
+    }
+
+    /// `$name = v` in the current scope (or the script scope for `$script:`/`$global:`),
+    /// honouring a type constraint from `[type]$name = ...`.
+    fn set_var(&mut self, name: &str, v: Value, span: Span) -> Result<(), RuntimeError> {
+        if name.to_lowercase().starts_with("env:") {
+            return Err(RuntimeError::new(
+                "Setting environment variables is not supported in mailsec.",
+                span,
+            )
+            .help("keep the value in an ordinary variable"));
+        }
+        let (idx, key) = self.write_target(name);
+        if key == "null" {
+            return Ok(());
+        }
+        Self::check_writable(&key, span)?;
+        let constraint = self
+            .scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.types.get(&key).cloned());
+        let v = match constraint {
+            Some(t) => operators::cast(&t, v, span)?,
+            None => v,
+        };
+        if let Some(scope) = self.scopes.get_mut(idx) {
+            scope.vars.insert(key, v);
+        }
+        Ok(())
+    }
+
+    /// Change a variable where it lives (for `$x.Add(...)`, `$h.k = v` on a parent's variable).
+    fn update_var(&mut self, name: &str, v: Value, span: Span) -> Result<(), RuntimeError> {
+        let lower = name.to_lowercase();
+        let (global, key) = split_scope(&lower);
+        if key == "null" {
+            return Ok(());
+        }
+        Self::check_writable(&key, span)?;
+        if !global {
+            for scope in self.scopes.iter_mut().rev() {
+                if let Some(slot) = scope.vars.get_mut(&key) {
+                    *slot = v;
+                    return Ok(());
+                }
+            }
+        }
+        self.set_var(name, v, span)
+    }
+
+    /// Set a variable in the current scope, no checks (automatic variables: `$_`, `$Matches` ...).
+    fn set_local(&mut self, key: &str, v: Value) {
+        let idx = self.scopes.len() - 1;
+        if let Some(scope) = self.scopes.get_mut(idx) {
+            scope.vars.insert(key.to_string(), v);
+        }
+    }
+
+    /// Replace `$_` in the current scope; returns the previous one (restore it with this too).
+    fn swap_dollar_underscore(&mut self, v: Option<Value>) -> Option<Value> {
+        let idx = self.scopes.len() - 1;
+        let scope = self.scopes.get_mut(idx)?;
+        match v {
+            Some(v) => scope.vars.insert("_".into(), v),
+            None => scope.vars.remove("_"),
+        }
+    }
+
+    // ----- expressions -----
+
+    fn expr(&mut self, e: &Expr, io: &mut Io) -> Eval<Value> {
+        // Like `exec`: the work for each kind of expression is in a function of its own.
+        match e {
+            Expr::SingleQuoted(s, _) | Expr::Bareword(s, _) => Ok(Value::String(s.clone())),
+            Expr::DoubleQuoted(parts, _) => self.expr_string(parts, io),
+            Expr::Number(n, _) => Ok(if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                Value::Int(*n as i64)
+            } else {
+                Value::Double(*n)
+            }),
+            Expr::Variable(v) => Ok(self.var(&v.name)),
+            Expr::Array(items, _) => self.expr_array(items, io),
+            Expr::Paren(p, _) => self.expr_paren(p, io),
+            Expr::SubExpression(script, _) => self.sub(script, io).map(collapse),
+            Expr::TypeLiteral(t, span) => Err(type_as_value(t, *span)),
+            Expr::StaticMember {
+                type_name,
+                member,
+                args,
+                span,
+            } => self.expr_static(type_name, member, args.as_deref(), *span, io),
+            Expr::Member {
+                target,
+                member,
+                args,
+                span,
+            } => self.expr_member(target, member, args.as_deref(), *span, io),
+            Expr::Index {
+                target,
+                index,
+                span,
+            } => self.expr_index(target, index, *span, io),
+            Expr::Hashtable(entries, _) => self.expr_hashtable(entries, io),
+            Expr::Unary { op, operand, span } => self.expr_unary(op, operand, *span, io),
+            Expr::Binary {
+                op,
+                left,
+                right,
+                span,
+            } => self.expr_binary(op, left, right, *span, io),
+            Expr::ScriptBlock(b) => Ok(self.block_value(b)),
+            Expr::Splat(v) => Err(splat_as_value(v)),
+        }
+    }
+
+    #[inline(never)]
+    fn expr_string(&mut self, parts: &[StringPart], io: &mut Io) -> Eval<Value> {
+        let mut s = String::new();
+        for p in parts {
+            match p {
+                StringPart::Literal(t) => s.push_str(t),
+                StringPart::Variable(v) => s.push_str(&text(&self.var(&v.name))),
+                StringPart::SubExpression(script, _) => {
+                    let vals = self.sub(script, io)?;
+                    let parts: Vec<String> = vals.iter().map(text).collect();
+                    s.push_str(&parts.join(" "));
+                }
+            }
+        }
+        Ok(Value::String(s))
+    }
+
+    #[inline(never)]
+    fn expr_array(&mut self, items: &[Expr], io: &mut Io) -> Eval<Value> {
+        let mut out = Vec::new();
+        for i in items {
+            match i {
+                // `@( ... )`: the statements' outputs, flattened.
+                Expr::SubExpression(script, _) => out.extend(self.sub(script, io)?),
+                other => out.push(self.expr(other, io)?),
+            }
+        }
+        Ok(Value::Array(out))
+    }
+
+    #[inline(never)]
+    fn expr_paren(&mut self, p: &Pipeline, io: &mut Io) -> Eval<Value> {
+        Ok(collapse(self.pipeline(p, io)?))
+    }
+
+    #[inline(never)]
+    fn expr_static(
+        &mut self,
+        type_name: &str,
+        member: &str,
+        args: Option<&[Expr]>,
+        span: Span,
+        io: &mut Io,
+    ) -> Eval<Value> {
+        let mut vals = Vec::new();
+        for a in args.into_iter().flatten() {
+            vals.push(self.expr(a, io)?);
+        }
+        if let Some(v) = self.static_member(type_name, member, args.is_some(), &vals, span)? {
+            return Ok(v);
+        }
+        Ok(dotnet::call_static(
+            type_name,
+            member,
+            &vals,
+            &self.base_dir,
+            span,
+        )?)
+    }
+
+    #[inline(never)]
+    fn expr_member(
+        &mut self,
+        target: &Expr,
+        member: &str,
+        args: Option<&[Expr]>,
+        span: Span,
+        io: &mut Io,
+    ) -> Eval<Value> {
+        let t = self.expr(target, io)?;
+        let Some(args) = args else {
+            return Ok(member_of(&t, member));
+        };
+        let mut vals = Vec::new();
+        for a in args {
+            vals.push(self.expr(a, io)?);
+        }
+        self.call_method(t, target, member, vals, span, io)
+    }
+
+    #[inline(never)]
+    fn expr_index(&mut self, target: &Expr, index: &Expr, span: Span, io: &mut Io) -> Eval<Value> {
+        let t = self.expr(target, io)?;
+        let i = self.expr(index, io)?;
+        Ok(index_of(&t, &i, span)?)
+    }
+
+    #[inline(never)]
+    fn expr_hashtable(&mut self, entries: &[(Expr, Expr)], io: &mut Io) -> Eval<Value> {
+        let mut out: Vec<(String, Value)> = Vec::new();
+        for (k, v) in entries {
+            let key = text(&self.expr(k, io)?);
+            if out.iter().any(|(x, _)| x.eq_ignore_ascii_case(&key)) {
+                return Err(RuntimeError::new(
+                    format!("Duplicate keys '{key}' are not allowed in hash literals."),
+                    k.span(),
+                )
+                .help("give each key once")
+                .into());
+            }
+            out.push((key, self.expr(v, io)?));
+        }
+        Ok(Value::Hashtable(out))
+    }
+
+    #[inline(never)]
+    fn expr_unary(&mut self, op: &str, operand: &Expr, span: Span, io: &mut Io) -> Eval<Value> {
+        match op {
+            "++" | "--" | "post++" | "post--" => {
+                let old = self.expr(operand, io)?;
+                let delta = if op.ends_with("++") { "+" } else { "-" };
+                let base = if matches!(old, Value::Null) {
+                    Value::Int(0)
+                } else {
+                    old.clone()
+                };
+                let new = operators::binary(delta, base, Value::Int(1), span)?.value;
+                self.assign(operand, new.clone(), io)?;
+                Ok(if op.starts_with("post") { old } else { new })
+            }
+            _ => {
+                let v = self.expr(operand, io)?;
+                Ok(operators::unary(op, v, span)?)
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn expr_binary(
+        &mut self,
+        op: &str,
+        left: &Expr,
+        right: &Expr,
+        span: Span,
+        io: &mut Io,
+    ) -> Eval<Value> {
+        if let (true, Expr::TypeLiteral(t, _)) = (op == "[cast]", left) {
+            let v = self.expr(right, io)?;
+            return Ok(operators::cast(t, v, span)?);
+        }
+        match op {
+            "-and" => {
+                let l = self.expr(left, io)?;
+                if !truthy(&l) {
+                    return Ok(Value::Bool(false));
+                }
+                let r = self.expr(right, io)?;
+                return Ok(Value::Bool(truthy(&r)));
+            }
+            "-or" => {
+                let l = self.expr(left, io)?;
+                if truthy(&l) {
+                    return Ok(Value::Bool(true));
+                }
+                let r = self.expr(right, io)?;
+                return Ok(Value::Bool(truthy(&r)));
+            }
+            "-is" | "-isnot" | "-as" => {
+                let l = self.expr(left, io)?;
+                let t = match right {
+                    Expr::TypeLiteral(t, _) => t.clone(),
+                    other => text(&self.expr(other, io)?),
+                };
+                return Ok(match op {
+                    "-is" => Value::Bool(operators::is_type(&l, &t)),
+                    "-isnot" => Value::Bool(!operators::is_type(&l, &t)),
+                    _ => operators::try_cast(&t, l, span),
+                });
+            }
+            _ => {}
+        }
+        let l = self.expr(left, io)?;
+        let r = self.expr(right, io)?;
+        let outcome = operators::binary(op, l, r, span)?;
+        if let Some(m) = outcome.matches {
+            self.set_local("matches", m);
+        }
+        Ok(outcome.value)
+    }
+
+    fn sub(&mut self, script: &Script, io: &mut Io) -> Eval<Vec<Value>> {
+        let mut out = Vec::new();
+        self.exec_list(&script.statements, &mut out, false, io)?;
         Ok(out)
     }
 
-    fn var(&self, name: &str) -> Value {
-        match name.to_lowercase().as_str() {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            "null" => Value::Null,
-            n => self.vars.get(n).cloned().unwrap_or(Value::Null),
+    /// `[regex]::...` and `[scriptblock]::Create(...)`; None for everything else (→ dotnet).
+    fn static_member(
+        &mut self,
+        type_name: &str,
+        member: &str,
+        call: bool,
+        args: &[Value],
+        span: Span,
+    ) -> Eval<Option<Value>> {
+        let t = operators::short_type(type_name);
+        let m = member.to_lowercase();
+        let arg = |i: usize| -> Result<String, RuntimeError> {
+            args.get(i).map(text).ok_or_else(|| {
+                RuntimeError::new(
+                    format!(
+                        "Cannot find an overload for \"{member}\" and the argument count: \"{}\".",
+                        args.len()
+                    ),
+                    span,
+                )
+                .help(format!(
+                    "check the arguments of [{type_name}]::{member}(...)"
+                ))
+            })
+        };
+        match (t.as_str(), m.as_str(), call) {
+            ("text.regularexpressions.regex" | "regex", "escape", true) => {
+                let s = arg(0)?;
+                let mut out = String::new();
+                for c in s.chars() {
+                    if "\\*+?|{[()^$.#".contains(c) || c.is_whitespace() {
+                        out.push('\\');
+                    }
+                    match c {
+                        '\n' => out.push('n'),
+                        '\t' => out.push('t'),
+                        '\r' => out.push('r'),
+                        other => out.push(other),
+                    }
+                }
+                Ok(Some(Value::String(out)))
+            }
+            ("text.regularexpressions.regex" | "regex", "ismatch", true) => {
+                let re = operators::regex(&arg(1)?, true, span)?;
+                Ok(Some(Value::Bool(
+                    re.is_match(&arg(0)?)
+                        .map_err(|e| RuntimeError::new(e, span))?,
+                )))
+            }
+            ("text.regularexpressions.regex" | "regex", "replace", true) => {
+                let r = operators::binary(
+                    "-creplace",
+                    Value::String(arg(0)?),
+                    Value::Array(vec![Value::String(arg(1)?), Value::String(arg(2)?)]),
+                    span,
+                )?;
+                Ok(Some(r.value))
+            }
+            ("scriptblock" | "management.automation.scriptblock", "create", true) => {
+                let src = arg(0)?;
+                let script =
+                    crate::syntax::parse_script(&format!("{{{src}}}")).map_err(|errs| {
+                        let first = errs.first().map(|e| e.message.clone()).unwrap_or_default();
+                        RuntimeError::new(
+                            format!("[scriptblock]::Create: the text does not parse: {first}"),
+                            span,
+                        )
+                        .help("check the script text; `mailsec check` shows where it goes wrong")
+                    })?;
+                match script.statements.first() {
+                    Some(Statement::Pipeline(p)) => match p.elements.first() {
+                        Some(PipelineElement::Expression(Expr::ScriptBlock(b))) => {
+                            Ok(Some(self.block_value(b)))
+                        }
+                        _ => Ok(None),
+                    },
+                    _ => Ok(None),
+                }
+            }
+            _ => Ok(None),
         }
+    }
+
+    /// `target.method(args)`: script blocks, hashtables, `GetType()` and the intrinsic
+    /// `.Where()`/`.ForEach()` here; everything else in `objects.rs`.
+    fn call_method(
+        &mut self,
+        t: Value,
+        target: &Expr,
+        member: &str,
+        args: Vec<Value>,
+        span: Span,
+        io: &mut Io,
+    ) -> Eval<Value> {
+        let m = member.to_lowercase();
+        if matches!(t, Value::Null) {
+            return Err(RuntimeError::new(
+                "You cannot call a method on a null-valued expression.",
+                span,
+            )
+            .help(format!(
+                "the value before .{member}() is $null: check that the variable is set"
+            ))
+            .into());
+        }
+        if let Some(block) = self.block_of(&t) {
+            return match m.as_str() {
+                "invoke" | "invokereturnasis" => {
+                    let args = args
+                        .into_iter()
+                        .map(|v| crate::binder::Arg::Value(v, span))
+                        .collect();
+                    Ok(collapse(
+                        self.invoke_block(&block, args, None, true, span, io)?,
+                    ))
+                }
+                "tostring" => Ok(Value::String(block.text.clone())),
+                "getnewclosure" => Ok(t),
+                _ => Err(RuntimeError::new(
+                    format!("The method '{member}' of [ScriptBlock] is not supported in mailsec"),
+                    span,
+                )
+                .help("supported: Invoke(), InvokeReturnAsIs(), ToString(), GetNewClosure(); or run it with & $block")
+                .into()),
+            };
+        }
+        if m == "gettype" && args.is_empty() {
+            let full = match &t {
+                Value::Int(_) => "System.Int32".to_string(),
+                other => other.type_name().to_string(),
+            };
+            let name = full.rsplit('.').next().unwrap_or(&full).to_string();
+            return Ok(Value::Object(Object {
+                type_name: "System.RuntimeType".into(),
+                props: vec![
+                    ("Name".into(), Value::String(name)),
+                    ("FullName".into(), Value::String(full)),
+                ],
+                default_columns: vec!["Name", "FullName"],
+            }));
+        }
+        if let (Value::Array(items), "where" | "foreach") = (&t, m.as_str()) {
+            let Some(block) = args.first().and_then(|a| self.block_of(a)) else {
+                return Err(RuntimeError::new(
+                    format!(".{member}() needs a script block (for example: $list.{member}({{ $_.Name -like 'a*' }}))"),
+                    span,
+                )
+                .into());
+            };
+            let mut out = Vec::new();
+            for item in items.clone() {
+                let saved = self.swap_dollar_underscore(Some(item.clone()));
+                let r = self.run_block_here(&block, io);
+                self.swap_dollar_underscore(saved);
+                let r = r?;
+                if m == "where" {
+                    if truthy(&collapse(r)) {
+                        out.push(item);
+                    }
+                } else {
+                    out.extend(r);
+                }
+            }
+            return Ok(Value::Array(out));
+        }
+        if let Value::Hashtable(h) = &t {
+            if let Some((result, updated)) = hashtable_method(h, &m, &args, span)? {
+                if let Some(u) = updated {
+                    self.assign_back(target, u, io)?;
+                }
+                return Ok(result);
+            }
+        }
+        let called = objects::call_method(&t, member, &args, &self.base_dir, span)?;
+        if let Some(updated) = called.updated_target {
+            self.assign_back(target, updated, io)?;
+        }
+        Ok(called.result)
+    }
+}
+
+fn type_as_value(t: &str, span: Span) -> Flow {
+    RuntimeError::new(format!("The type [{t}] can't be used as a value in mailsec"), span)
+        .help("use a type with -is, -as, a cast ([int]$x) or a static member ([IO.File]::ReadAllBytes(...))")
+        .into()
+}
+
+fn splat_as_value(v: &crate::syntax::ast::Variable) -> Flow {
+    RuntimeError::new(
+        format!("The splatting operator '@' cannot be used to reference variables in an expression. '@{}' can be used only as an argument to a command.", v.name),
+        v.span,
+    )
+    .help(format!("write ${} to use the value", v.name))
+    .into()
+}
+
+fn not_assignable(span: Span) -> Flow {
+    RuntimeError::new(
+        "The assignment expression is not valid: the left side cannot be assigned to.",
+        span,
+    )
+    .help("assign to a variable ($x = ...), a property ($x.Name = ...) or an element ($h['key'] = ...)")
+    .into()
+}
+
+/// Statements that run blocks of statements (their blocks print as they go at the top level).
+fn is_compound(st: &Statement) -> bool {
+    matches!(
+        st,
+        Statement::If { .. }
+            | Statement::Foreach { .. }
+            | Statement::While { .. }
+            | Statement::DoLoop { .. }
+            | Statement::For { .. }
+            | Statement::Switch { .. }
+            | Statement::Try { .. }
+    )
+}
+
+/// `script:x` / `global:x` → (true, "x"); `local:x`, `private:x`, `using:x`, `variable:x` → (false, "x");
+/// `psitem` is `_`.
+fn split_scope(lower: &str) -> (bool, String) {
+    let (global, key) = if let Some(k) = lower
+        .strip_prefix("script:")
+        .or_else(|| lower.strip_prefix("global:"))
+    {
+        (true, k)
+    } else if let Some(k) = lower
+        .strip_prefix("local:")
+        .or_else(|| lower.strip_prefix("private:"))
+        .or_else(|| lower.strip_prefix("using:"))
+        .or_else(|| lower.strip_prefix("variable:"))
+    {
+        (false, k)
+    } else {
+        (false, lower)
+    };
+    let key = if key == "psitem" { "_" } else { key };
+    (global, key.to_string())
+}
+
+fn var_key(name: &str) -> String {
+    split_scope(&name.to_lowercase()).1
+}
+
+/// PowerShell truthiness, with a one-element array judged by its element.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Array(a) if a.len() == 1 => truthy(&a[0]),
+        other => other.is_truthy(),
     }
 }
 
@@ -440,25 +1439,73 @@ fn member_of(t: &Value, member: &str) -> Value {
         (Value::Bytes(b), "count" | "length") => Value::Int(b.len() as i64),
         (Value::String(s), "length") => Value::Int(s.chars().count() as i64),
         (Value::Cert(c), "rawdata") => Value::Bytes(c.bytes().to_vec()),
+        (Value::Hashtable(h), "count")
+            if !h.iter().any(|(k, _)| k.eq_ignore_ascii_case("count")) =>
+        {
+            Value::Int(h.len() as i64)
+        }
+        (Value::Hashtable(h), "keys") if !h.iter().any(|(k, _)| k.eq_ignore_ascii_case("keys")) => {
+            Value::Array(h.iter().map(|(k, _)| Value::String(k.clone())).collect())
+        }
+        (Value::Hashtable(h), "values")
+            if !h.iter().any(|(k, _)| k.eq_ignore_ascii_case("values")) =>
+        {
+            Value::Array(h.iter().map(|(_, v)| v.clone()).collect())
+        }
         (Value::Array(a), _) => Value::Array(
             a.iter()
                 .map(|x| member_of(x, member))
                 .filter(|v| *v != Value::Null)
                 .collect(),
         ),
-        (other, _) => other.property(member).cloned().unwrap_or(Value::Null),
+        (Value::Null, "count" | "length") => Value::Int(0),
+        (other, _) => match other.property(member) {
+            Some(v) => v.clone(),
+            // PowerShell gives every single value a Count of 1
+            None if m == "count" || m == "length" && !matches!(other, Value::Object(_)) => {
+                Value::Int(1)
+            }
+            None => Value::Null,
+        },
     }
 }
 
 fn index_of(t: &Value, i: &Value, span: Span) -> Result<Value, RuntimeError> {
-    let idx = match i {
-        Value::Int(n) => *n,
-        other => {
-            return Err(RuntimeError::new(
-                format!("Index must be a number, not {}", other.type_name()),
-                span,
-            ))
+    if let Value::Hashtable(h) = t {
+        // `$h['a']`, `$h['a','b']`
+        let lookup = |k: &Value| {
+            let key = text(k);
+            h.iter()
+                .find(|(x, _)| x.eq_ignore_ascii_case(&key))
+                .map(|(_, v)| v.clone())
+                .unwrap_or(Value::Null)
+        };
+        return Ok(match i {
+            Value::Array(keys) => Value::Array(keys.iter().map(lookup).collect()),
+            k => lookup(k),
+        });
+    }
+    if let Value::Array(indices) = i {
+        // `$a[0, 2]`, `$a[1..3]`: a slice (missing elements left out)
+        let mut out = Vec::new();
+        for ix in indices {
+            match index_of(t, ix, span)? {
+                Value::Null => {}
+                v => out.push(v),
+            }
         }
+        return Ok(Value::Array(out));
+    }
+    let idx = match operators::to_number(i) {
+        Some(operators::Num::Int(n)) if !matches!(i, Value::Null | Value::Bool(_)) => n,
+        Some(operators::Num::Double(d)) if d.is_finite() => d.round() as i64,
+        _ => return Err(RuntimeError::new(
+            format!("Index must be a number, not {}", i.type_name()),
+            span,
+        )
+        .help(
+            "index arrays with whole numbers ($a[0], $a[-1]); hashtables take keys ($h['name'])",
+        )),
     };
     let get = |len: usize| -> Option<usize> {
         let n = if idx < 0 { len as i64 + idx } else { idx };
@@ -469,7 +1516,16 @@ fn index_of(t: &Value, i: &Value, span: Span) -> Result<Value, RuntimeError> {
         Value::Bytes(b) => get(b.len())
             .map(|n| Value::Int(b[n] as i64))
             .unwrap_or(Value::Null),
-        Value::Null => return Err(RuntimeError::new("Cannot index into a null array.", span)),
+        Value::String(s) => {
+            let chars: Vec<char> = s.chars().collect();
+            get(chars.len())
+                .map(|n| Value::String(chars[n].to_string()))
+                .unwrap_or(Value::Null)
+        }
+        Value::Null => {
+            return Err(RuntimeError::new("Cannot index into a null array.", span)
+                .help("the value before [ ] is $null: check that the variable is set"))
+        }
         other => {
             if idx == 0 || idx == -1 {
                 other.clone()
@@ -480,155 +1536,173 @@ fn index_of(t: &Value, i: &Value, span: Span) -> Result<Value, RuntimeError> {
     })
 }
 
-fn binary(op: &str, l: Value, r: Value, span: Span) -> Result<Value, RuntimeError> {
-    let eq = |a: &Value, b: &Value| match (a, b) {
-        (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
-        (Value::String(x), y) | (y, Value::String(x)) => x.eq_ignore_ascii_case(&y.to_string()),
-        _ => a == b,
+/// `$obj.Name = v` on a copy of the value.
+fn set_member(current: Value, member: &str, v: Value, span: Span) -> Result<Value, RuntimeError> {
+    let missing = || {
+        RuntimeError::new(
+            format!("The property '{member}' cannot be found on this object. Verify that the property exists and can be set."),
+            span,
+        )
     };
-    Ok(match op {
-        "-eq" | "-ieq" => Value::Bool(eq(&l, &r)),
-        "-ne" | "-ine" => Value::Bool(!eq(&l, &r)),
-        "-ceq" => Value::Bool(l == r),
-        "-and" => Value::Bool(l.is_truthy() && r.is_truthy()),
-        "-or" => Value::Bool(l.is_truthy() || r.is_truthy()),
-        "-contains" => Value::Bool(unroll(l).iter().any(|x| eq(x, &r))),
-        "-in" => Value::Bool(unroll(r).iter().any(|x| eq(x, &l))),
-        "," => {
-            let mut a = match l {
-                Value::Array(a) => a,
-                other => vec![other],
-            };
-            a.push(r);
-            Value::Array(a)
-        }
-        "+" => match (l, r) {
-            (Value::Int(a), Value::Int(b)) => Value::Int(a.saturating_add(b)),
-            (Value::String(a), b) => Value::String(format!("{a}{b}")),
-            (Value::Array(mut a), b) => {
-                a.extend(unroll(b));
-                Value::Array(a)
+    match current {
+        Value::Hashtable(mut h) => {
+            match h.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(member)) {
+                Some((_, slot)) => *slot = v,
+                None => h.push((member.to_string(), v)),
             }
-            (a, b) => {
-                return Err(RuntimeError::new(
-                    format!("Cannot add {} and {}", a.type_name(), b.type_name()),
-                    span,
-                ))
-            }
-        },
-        other => {
-            return Err(RuntimeError::new(
-                format!("The operator '{other}' is not supported in mailsec yet"),
-                span,
-            )
-            .help("this slice supports -eq -ne -and -or -contains -in +"))
+            Ok(Value::Hashtable(h))
         }
-    })
+        Value::Object(mut o) => {
+            match o.props.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(member)) {
+                Some((_, slot)) => *slot = v,
+                None => {
+                    return Err(missing().help(format!(
+                        "this {} has no property '{member}'; to add one, build a new object: [pscustomobject]@{{ ... }}",
+                        o.type_name
+                    )))
+                }
+            }
+            Ok(Value::Object(o))
+        }
+        Value::Null => {
+            Err(missing().help("the value before the '.' is $null: check that the variable is set"))
+        }
+        other => Err(missing().help(format!(
+            "a {} has no settable properties",
+            other.type_name()
+        ))),
+    }
 }
 
-/// `[type]value` for the types scripts cast to.
-fn cast(type_name: &str, v: Value, span: Span) -> Result<Value, RuntimeError> {
-    let t = type_name.trim().to_lowercase();
-    let t = t.strip_prefix("system.").unwrap_or(&t);
-    Ok(match t {
-        "void" => Value::Null,
-        "string" => Value::String(v.to_string()),
-        "bool" | "boolean" => Value::Bool(v.is_truthy()),
-        "int" | "int32" | "int64" | "long" => match &v {
-            Value::Int(_) => v,
-            Value::Double(d) => Value::Int(d.round() as i64),
-            Value::String(s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
-                RuntimeError::new(
-                    format!("Cannot convert value \"{s}\" to type \"System.Int32\"."),
+/// `$x[i] = v` on a copy of the value.
+fn set_index(current: Value, i: &Value, v: Value, span: Span) -> Result<Value, RuntimeError> {
+    match current {
+        Value::Hashtable(mut h) => {
+            let key = text(i);
+            match h.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&key)) {
+                Some((_, slot)) => *slot = v,
+                None => h.push((key, v)),
+            }
+            Ok(Value::Hashtable(h))
+        }
+        Value::Array(mut a) => {
+            let idx = match operators::to_number(i) {
+                Some(operators::Num::Int(n)) => n,
+                _ => {
+                    return Err(RuntimeError::new(
+                        format!("Index must be a number, not {}", i.type_name()),
+                        span,
+                    )
+                    .help("index arrays with whole numbers ($a[0] = ...)"))
+                }
+            };
+            let n = if idx < 0 { a.len() as i64 + idx } else { idx };
+            match usize::try_from(n).ok().filter(|n| *n < a.len()) {
+                Some(n) => {
+                    a[n] = v;
+                    Ok(Value::Array(a))
+                }
+                None => Err(RuntimeError::new(
+                    format!(
+                        "Index was outside the bounds of the array (index {idx}, {} elements).",
+                        a.len()
+                    ),
                     span,
                 )
-            })?,
-            other => {
-                return Err(RuntimeError::new(
-                    format!("Cannot convert {} to System.Int32.", other.type_name()),
-                    span,
-                ))
+                .help("an array does not grow by assignment: use $a += $value to append")),
             }
-        },
-        "byte[]" => Value::Bytes(
-            mailsec_cmdlets::convert::to_bytes("value", &v)
-                .map_err(|e| RuntimeError::new(e.to_string(), span))?,
-        ),
-        "array" | "object[]" => Value::Array(unroll(v)),
-        _ => {
-            return Err(RuntimeError::new(
-                format!("Casting to [{type_name}] is not supported in mailsec"),
+        }
+        Value::Null => Err(RuntimeError::new("Cannot index into a null array.", span)
+            .help("create it first: $h = @{} or $a = @()")),
+        other => Err(RuntimeError::new(
+            format!(
+                "Unable to index into an object of type {}.",
+                other.type_name()
+            ),
+            span,
+        )),
+    }
+}
+
+/// Hashtable methods: (result, the changed hashtable if it changed); None when not one of them.
+#[allow(clippy::type_complexity)]
+fn hashtable_method(
+    h: &[(String, Value)],
+    m: &str,
+    args: &[Value],
+    span: Span,
+) -> Result<Option<(Value, Option<Value>)>, RuntimeError> {
+    let arg = |i: usize| -> Result<&Value, RuntimeError> {
+        args.get(i).ok_or_else(|| {
+            RuntimeError::new(
+                format!(
+                    "Cannot find an overload for \"{m}\" and the argument count: \"{}\".",
+                    args.len()
+                ),
                 span,
             )
-            .help("supported: [void], [string], [bool], [int], [byte[]], [array]"))
+            .help("hashtable methods: Add(key, value), Remove(key), ContainsKey(key), ContainsValue(value), Clear(), Clone(), GetEnumerator()")
+        })
+    };
+    let find = |k: &Value| {
+        let key = text(k);
+        h.iter().position(|(x, _)| x.eq_ignore_ascii_case(&key))
+    };
+    Ok(Some(match m {
+        "containskey" | "contains" => (Value::Bool(find(arg(0)?).is_some()), None),
+        "containsvalue" => {
+            let v = arg(0)?;
+            (
+                Value::Bool(h.iter().any(|(_, x)| operators::equals(x, v, false))),
+                None,
+            )
         }
-    })
+        "add" => {
+            let k = arg(0)?;
+            if find(k).is_some() {
+                return Err(RuntimeError::new(
+                    format!(
+                        "Exception calling \"Add\" with \"2\" argument(s): \"Item has already been added. Key in dictionary: '{0}'  Key being added: '{0}'\"",
+                        text(k)
+                    ),
+                    span,
+                )
+                .help("use $h[key] = value to replace an existing entry"));
+            }
+            let mut next = h.to_vec();
+            next.push((text(k), arg(1)?.clone()));
+            (Value::Null, Some(Value::Hashtable(next)))
+        }
+        "remove" => {
+            let mut next = h.to_vec();
+            if let Some(i) = find(arg(0)?) {
+                next.remove(i);
+            }
+            (Value::Null, Some(Value::Hashtable(next)))
+        }
+        "clear" => (Value::Null, Some(Value::Hashtable(Vec::new()))),
+        "clone" => (Value::Hashtable(h.to_vec()), None),
+        "getenumerator" => (
+            Value::Array(
+                h.iter()
+                    .map(|(k, v)| {
+                        Value::Object(Object {
+                            type_name: "System.Collections.DictionaryEntry".into(),
+                            props: vec![
+                                ("Name".into(), Value::String(k.clone())),
+                                ("Key".into(), Value::String(k.clone())),
+                                ("Value".into(), v.clone()),
+                            ],
+                            default_columns: vec!["Name", "Value"],
+                        })
+                    })
+                    .collect(),
+            ),
+            None,
+        ),
+        _ => return Ok(None),
+    }))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::syntax::parse_script;
-
-    /// Run `src` against an empty state; returns (printed output, reported errors).
-    fn run(src: &str) -> (String, Vec<String>) {
-        let mut state = DesiredState::default();
-        let live = LiveState::default();
-        let mut ev = Evaluator::new(&mut state, &live, "test".into(), PathBuf::from("."));
-        let mut out = Vec::new();
-        let mut errors = Vec::new();
-        let mut report = |e: &RuntimeError| errors.push(e.message.clone());
-        let mut warn = |_: &str| {};
-        let script = parse_script(src).expect("parses");
-        let mut io = Io {
-            out: &mut out,
-            report: &mut report,
-            warn: &mut warn,
-            confirm: None,
-        };
-        if let Err(e) = ev.run(&script, &mut io) {
-            errors.push(format!("terminating: {}", e.message));
-        }
-        (String::from_utf8_lossy(&out).into_owned(), errors)
-    }
-
-    #[test]
-    fn arraylist_methods_change_the_variable() {
-        let (out, errs) = run("$a = New-Object System.Collections.ArrayList\n$a.Add('x')\n[void]$a.Add('y')\n$a.Insert(0, 'w')\n$a.Count\n$a[0]");
-        assert!(errs.is_empty(), "{errs:?}");
-        assert_eq!(out, "0\n3\nw\n");
-    }
-
-    #[test]
-    fn arrays_index_and_members() {
-        let (out, errs) = run("$x = 1,2,3\n$x[-1]\n$x.Count\n'abc'.Length\n$null -eq $y");
-        assert!(errs.is_empty(), "{errs:?}");
-        assert_eq!(out, "3\n3\n3\nTrue\n");
-    }
-
-    #[test]
-    fn unsupported_things_are_named_never_a_crash() {
-        let (_, errs) = run("New-Object System.Net.WebClient\n'a'.Frobnicate()\n[System.Math]::Sqrt(4)\n[xml]'<a/>'");
-        assert_eq!(errs.len(), 4, "{errs:?}");
-        assert!(errs[0].contains("[System.Net.WebClient] is not supported"));
-        assert!(errs[1].contains("method 'Frobnicate'"));
-        assert!(errs[2].contains("[System.Math]::Sqrt is not supported"));
-        assert!(errs[3].contains("Casting to [xml] is not supported"));
-    }
-
-    #[test]
-    fn strings_expand_variables_and_subexpressions() {
-        let (out, errs) = run("$n = 'jo'\n\"hi $n $(1 + 2)\"");
-        assert!(errs.is_empty(), "{errs:?}");
-        assert_eq!(out, "hi jo 3\n");
-    }
-
-    #[test]
-    fn a_missing_file_names_every_path_tried() {
-        let (_, errs) = run("[System.IO.File]::ReadAllBytes('no/such.cer')");
-        assert!(
-            errs[0].starts_with("Could not find file 'no/such.cer'. Tried: "),
-            "{errs:?}"
-        );
-    }
-}
+mod tests;

@@ -164,10 +164,8 @@ impl Repl<'_> {
         let assigned: Vec<String> = ast
             .statements
             .iter()
-            .filter_map(|s| match s {
-                Statement::Assignment { target, .. } => Some(target.name.clone()),
-                Statement::Pipeline(_) => None,
-            })
+            .flat_map(Statement::assigned_variables)
+            .map(|v| v.name.clone())
             .collect();
         let Ok(opened) = session::open(self.store, "repl") else {
             return;

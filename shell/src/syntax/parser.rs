@@ -23,6 +23,17 @@
 //!   chain inside such a word becomes a `StringPart::SubExpression`.
 //! * `-5` in expression mode and a whole-number argument like `-5` are `Expr::Number(-5.0)`;
 //!   negation of anything else is `Expr::Unary { op: "-" }`.
+//! * `$i++` / `$i--` are `Expr::Unary { op: "post++" / "post--" }`, `++$i` / `--$i` are
+//!   `Expr::Unary { op: "++" / "--" }`; the operand is always assignable.
+//! * an assignment's target is the expression on the left (`$x`, `$h.Key`, `$a[0]`,
+//!   `[int]$n`, `$a, $b`), checked here to be assignable; its value is a statement, so
+//!   `$x = if (...) { } else { }` and `$a = $b = 1` work.
+//! * `& target args` and `. target args` are commands named `&` / `.` whose first argument is
+//!   what to run.
+//! * `@name` in argument mode is `Expr::Splat`.
+//! * statement keywords (`if`, `foreach`, `while`, `do`, `for`, `switch`, `try`, `function`,
+//!   `filter`, `break`, `continue`, `return`, `throw`, `exit`) are parsed in `statements.rs`;
+//!   `class`, `enum`, `trap`, `using`, `data`, `workflow` ... are rejected with an error.
 
 use nom::{
     branch::alt,
@@ -37,6 +48,8 @@ use super::ast::{
     Variable,
 };
 use super::error::ParseError;
+
+mod statements;
 
 /// Parse a whole script (or one REPL entry). All syntax errors are collected: after an error
 /// the parser skips to the next statement boundary and continues.
@@ -63,7 +76,7 @@ pub fn is_incomplete(src: &str) -> bool {
 /// (instead of overflowing the stack).
 const MAX_DEPTH: usize = 100;
 
-/// Statement keywords that this slice rejects with a "not supported yet" error.
+/// Statement keywords: `statements.rs` parses the supported ones and rejects the rest.
 const KEYWORDS: &[&str] = &[
     "begin",
     "break",
@@ -300,15 +313,45 @@ fn binary_level(op: &str) -> Option<u8> {
         .then_some(LEVEL_COMPARISON)
 }
 
-/// `+=`, `-=` ... (a later issue adds them; for now they get a clear error).
-fn compound_assignment(rest: &str) -> Option<&str> {
+/// The assignment operator at the start of `rest`: `=`, `+=`, `-=`, `*=`, `/=`, `%=` (a dash
+/// variant counts as `-`). `==` is not one.
+/// Returns the operator and its length in bytes.
+fn assignment_operator(rest: &str) -> Option<(&'static str, usize)> {
     let mut chars = rest.chars();
     let first = chars.next()?;
-    if chars.next() != Some('=') {
+    let second = chars.next();
+    if first == '=' {
+        return (second != Some('=')).then_some(("=", 1));
+    }
+    if second != Some('=') {
         return None;
     }
-    let len = first.len_utf8() + 1;
-    (matches!(first, '+' | '*' | '/' | '%') || is_dash(first)).then(|| rest.get(..len))?
+    let op = match first {
+        '+' => "+=",
+        '*' => "*=",
+        '/' => "/=",
+        '%' => "%=",
+        d if is_dash(d) => "-=",
+        _ => return None,
+    };
+    Some((op, first.len_utf8() + 1))
+}
+
+/// Can `e` stand on the left of `=`?
+fn is_assignable(e: &Expr) -> bool {
+    match e {
+        Expr::Variable(_) => true,
+        Expr::Member { args: None, .. } | Expr::Index { .. } => true,
+        Expr::Binary {
+            op, left, right, ..
+        } if op == "[cast]" => {
+            matches!(left.as_ref(), Expr::TypeLiteral(..)) && is_assignable(right)
+        }
+        Expr::Array(items, _) => {
+            items.len() > 1 && items.iter().all(|i| matches!(i, Expr::Variable(_)))
+        }
+        _ => false,
+    }
 }
 
 /// Find the end of a here-string whose body starts at `body_start`: a line beginning with the
@@ -762,13 +805,17 @@ impl<'a> Parser<'a> {
                     continue;
                 }
             }
-            let parsed = self
-                .parse_statement()
-                .and_then(|s| self.expect_statement_end(false).map(|()| s));
+            let started_with = self.peek_keyword();
+            let parsed = if statements.is_empty() && errors.is_empty() && self.at_param_block() {
+                self.parse_script_param_block()
+            } else {
+                self.parse_statement()
+            }
+            .and_then(|s| self.expect_statement_end(None).map(|()| s));
             match parsed {
                 Ok(statement) => statements.push(statement),
                 Err(e) => {
-                    last_keyword = e.keyword;
+                    last_keyword = e.keyword.or(started_with);
                     errors.push(e);
                     self.recover(start);
                 }
@@ -787,23 +834,30 @@ impl<'a> Parser<'a> {
 
     /// Statements inside `$( )` / `@( )`: up to the closing `)` (not consumed) or the end.
     fn parse_nested_script(&mut self) -> PResult<Script> {
+        self.parse_statement_list(')')
+    }
+
+    /// Statements up to `close` (not consumed) or the end of the input.
+    fn parse_statement_list(&mut self, close: char) -> PResult<Script> {
         let mut statements = Vec::new();
         loop {
             self.skip_separators()?;
-            if matches!(self.peek(), None | Some(')')) {
-                break;
+            match self.peek() {
+                None => break,
+                Some(c) if c == close => break,
+                _ => {}
             }
             statements.push(self.parse_statement()?);
-            self.expect_statement_end(true)?;
+            self.expect_statement_end(Some(close))?;
         }
         Ok(Script { statements })
     }
 
-    fn expect_statement_end(&mut self, nested: bool) -> PResult<()> {
+    fn expect_statement_end(&mut self, close: Option<char>) -> PResult<()> {
         self.skip_ws()?;
         match self.peek() {
             None | Some('\n' | '\r' | ';') => Ok(()),
-            Some(')') if nested => Ok(()),
+            Some(c) if Some(c) == close => Ok(()),
             Some(c @ (')' | '}')) => Err(self.stray_close(self.pos, c)),
             Some(_) => Err(self.unexpected_token(
                 self.pos,
@@ -828,62 +882,69 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_statement(&mut self) -> PResult<Statement> {
-        let start = self.pos;
-        if self.peek() == Some('$') && self.peek_nth(1) != Some('(') {
-            if let Some(target) = self.parse_variable()? {
-                self.skip_ws()?;
-                let rest = self.rest();
-                if rest.starts_with('=') && !rest.starts_with("==") {
-                    let eq = self.pos;
-                    self.bump();
-                    self.skip_ws_nl()?;
-                    if matches!(self.peek(), None | Some(';' | ')' | '}')) {
-                        return Err(self
-                            .err(
-                                Span::new(eq, eq + 1),
-                                "You must provide a value expression following the '=' operator.",
-                                "put a value or a command after '=' (for example: $x = Get-Mailbox jo)",
-                            )
-                            .incomplete_if(self.at_real_eof()));
-                    }
-                    let value = self.parse_pipeline()?;
-                    let span = Span::new(start, value.span.end);
-                    return Ok(Statement::Assignment {
-                        target,
-                        value,
-                        span,
-                    });
-                }
-                if let Some(op) = compound_assignment(rest) {
-                    return Err(self.err(
-                        Span::new(self.pos, self.pos + op.len()),
-                        format!("The assignment operator '{op}' is not supported yet in mailsec."),
-                        format!(
-                            "write it out in full: ${name} = ${name} {} ...",
-                            op.trim_end_matches('='),
-                            name = target.name
-                        ),
-                    ));
-                }
-            }
-            self.pos = start;
+        if let Some(keyword) = self.peek_keyword() {
+            return self.parse_keyword_statement(keyword);
         }
-
         let pipeline = self.parse_pipeline()?;
         let save = self.pos;
         self.skip_ws()?;
-        let rest = self.rest();
-        if (rest.starts_with('=') && !rest.starts_with("==")) || compound_assignment(rest).is_some()
-        {
-            let target = self.text(pipeline.span);
-            return Err(self.err(
-                pipeline.span,
-                format!("Assignment to '{target}' is not supported yet in mailsec."),
-                "assign to a plain variable instead (for example: $value = ...)",
-            ));
+        if let Some((op, len)) = assignment_operator(self.rest()) {
+            return self.finish_assignment(pipeline, op, len);
         }
         self.pos = save;
         Ok(Statement::Pipeline(pipeline))
+    }
+
+    /// After `target` at an assignment operator `op`: check the target, parse the value.
+    fn finish_assignment(
+        &mut self,
+        pipeline: Pipeline,
+        op: &'static str,
+        len: usize,
+    ) -> PResult<Statement> {
+        let op_at = self.pos;
+        let op_span = Span::new(op_at, op_at + len);
+        let target = match pipeline.elements.as_slice() {
+            [PipelineElement::Expression(e)] if is_assignable(e) => e.clone(),
+            _ => {
+                let text = self.text(pipeline.span);
+                return Err(self.err(
+                    pipeline.span,
+                    format!("The assignment expression is not valid: '{text}' cannot be assigned to."),
+                    "assign to a variable ($x = ...), a property ($x.Name = ...) or an element ($h['key'] = ...)",
+                ));
+            }
+        };
+        self.pos = op_span.end;
+        self.skip_ws_nl()?;
+        if matches!(self.peek(), None | Some(';' | ')' | '}')) {
+            return Err(self
+                .err(
+                    op_span,
+                    format!("You must provide a value expression following the '{op}' operator."),
+                    format!("put a value or a command after '{op}' (for example: $x {op} Get-Mailbox jo)"),
+                )
+                .incomplete_if(self.at_real_eof()));
+        }
+        let value = self.parse_assignment_value()?;
+        let span = target.span().to(value.span());
+        Ok(Statement::Assignment {
+            target,
+            op: op.to_string(),
+            value: Box::new(value),
+            span,
+        })
+    }
+
+    /// What may follow `=`: a pipeline, another assignment, or a statement with a value
+    /// (`if`, `switch`, `foreach`, `for`, `while`, `do`, `try`).
+    fn parse_assignment_value(&mut self) -> PResult<Statement> {
+        self.nested(|p| match p.peek_keyword() {
+            Some(k @ ("if" | "switch" | "foreach" | "for" | "while" | "do" | "try")) => {
+                p.parse_keyword_statement(k)
+            }
+            _ => p.parse_statement(),
+        })
     }
 
     // ----- pipelines and commands -----
@@ -954,9 +1015,10 @@ impl<'a> Parser<'a> {
         };
         let c1 = self.peek_nth(1);
         if first {
-            // keywords are only keywords at the start of a pipeline (`| foreach` is an alias)
+            // keywords are only keywords at the start of a pipeline (`| foreach` is an alias);
+            // statements reach here only where a value is expected: `( if ... )`
             if let Some(keyword) = self.peek_keyword() {
-                return Err(self.keyword_error(start, keyword));
+                return Err(self.keyword_in_value_error(start, keyword));
             }
         }
         let alias = (c == '%' || c == '?')
@@ -964,19 +1026,23 @@ impl<'a> Parser<'a> {
         if is_ident_start(c) || alias {
             return Ok(PipelineElement::Command(self.parse_command()?));
         }
-        if c == '&' || (c == '.' && matches!(c1, None | Some(' ' | '\t' | '\\' | '/'))) {
+        if (c == '&' || c == '.')
+            && c1
+                .is_some_and(|n| is_inline_ws(n) || n == '{' || n == '$' || n == '(' || is_quote(n))
+            && !(c == '.' && c1.is_some_and(|n| n == '('))
+        {
+            return Ok(PipelineElement::Command(self.parse_call_operator()?));
+        }
+        if c == '&' || (c == '.' && matches!(c1, None | Some('\\' | '/'))) {
             let span = self.token_span(start);
             return Err(self.err(
                 self.char_span(start),
                 format!(
-                    "Running commands or scripts with '{}' is not supported yet in mailsec.",
+                    "Running scripts with '{}' is not supported in mailsec.",
                     self.text(span)
                 ),
-                "type the command name directly (for example: Get-Mailbox jo)",
+                "put the script's commands in this script, or define them as a function and call it by name",
             ));
-        }
-        if c == '{' {
-            return Err(self.script_block_error(start));
         }
         if c == ')' || c == '}' {
             return Err(self.stray_close(start, c));
@@ -1021,7 +1087,7 @@ impl<'a> Parser<'a> {
         let mut e = self
             .err(
                 Span::new(start, start + keyword.len()),
-                format!("'{keyword}' statements are not supported yet in mailsec"),
+                format!("'{keyword}' statements are not supported in mailsec"),
                 SHELL_LANGUAGE_HELP,
             )
             .incomplete_if(unclosed && self.src.len() == self.full_len);
@@ -1029,14 +1095,44 @@ impl<'a> Parser<'a> {
         e
     }
 
-    fn script_block_error(&self, open: usize) -> PErr {
-        let (_, unclosed) = scan_to_statement_end(self.src, open);
-        self.err(
-            self.char_span(open),
-            "Script blocks '{ ... }' are not supported yet in mailsec.",
-            SHELL_LANGUAGE_HELP,
-        )
-        .incomplete_if(unclosed && self.src.len() == self.full_len)
+    /// A statement keyword where a value is expected (inside `( )`, after `|`).
+    fn keyword_in_value_error(&self, start: usize, keyword: &'static str) -> PErr {
+        let (_, unclosed) = scan_to_statement_end(self.src, start);
+        let mut e = self
+            .err(
+                Span::new(start, start + keyword.len()),
+                format!("'{keyword}' is a statement: it cannot be used as a value here."),
+                format!("wrap it in $( ... ) to use its output as a value (for example: $({keyword} ...)), or put it on its own line"),
+            )
+            .incomplete_if(unclosed && self.src.len() == self.full_len);
+        e.keyword = Some(keyword);
+        e
+    }
+
+    /// `& target args...` / `. target args...`: a command whose name is `&` or `.` and whose
+    /// first argument is what to run (a script block, a command name, a variable).
+    fn parse_call_operator(&mut self) -> PResult<Command> {
+        let start = self.pos;
+        let op = self.bump().unwrap_or('&');
+        let name_span = Span::new(start, self.pos);
+        self.skip_ws()?;
+        if self.at_arg_list_end() {
+            return Err(self.err(
+                name_span,
+                format!("Missing what to run after the '{op}' operator."),
+                format!("write a script block, a command name or a variable after '{op}' (for example: {op} {{ Get-Mailbox }})"),
+            ).incomplete_if(self.at_real_eof()));
+        }
+        let target = self.parse_arg_value()?;
+        let mut args = vec![CommandArg::Value(target)];
+        let mut end = self.pos;
+        self.parse_command_args(&mut args, &mut end)?;
+        Ok(Command {
+            name: op.to_string(),
+            name_span,
+            args,
+            span: Span::new(start, end),
+        })
     }
 
     fn parse_command(&mut self) -> PResult<Command> {
@@ -1052,39 +1148,33 @@ impl<'a> Parser<'a> {
         self.pos = name_span.end;
         let mut args = Vec::new();
         let mut end = name_span.end;
-        loop {
-            self.skip_ws()?;
-            if matches!(
-                self.peek(),
-                None | Some('\n' | '\r' | ';' | '|' | ')' | '}')
-            ) {
-                break;
-            }
-            let before = self.pos;
-            if self.peek() == Some('{') {
-                if let Some(CommandArg::Parameter { name, .. }) = args.last() {
-                    if name.to_ascii_lowercase().ends_with("filter") {
-                        let mut e = self.script_block_error(before);
-                        e.error.help = Some(format!(
-                            "pass the filter as a quoted string instead (for example: -{name} \"Name -eq 'jo'\"); script blocks: {SHELL_LANGUAGE_HELP}"
-                        ));
-                        return Err(e);
-                    }
-                }
-            }
-            let arg = self.parse_command_arg()?;
-            if self.pos == before {
-                return Err(self.unexpected_token(before, "in the command arguments", "remove it"));
-            }
-            end = self.pos;
-            args.push(arg);
-        }
+        self.parse_command_args(&mut args, &mut end)?;
         Ok(Command {
             name,
             name_span,
             args,
             span: Span::new(start, end),
         })
+    }
+
+    /// Arguments up to the end of the command; `end` follows the last one.
+    fn parse_command_args(&mut self, args: &mut Vec<CommandArg>, end: &mut usize) -> PResult<()> {
+        loop {
+            self.skip_ws()?;
+            if matches!(
+                self.peek(),
+                None | Some('\n' | '\r' | ';' | '|' | ')' | '}')
+            ) {
+                return Ok(());
+            }
+            let before = self.pos;
+            let arg = self.parse_command_arg()?;
+            if self.pos == before {
+                return Err(self.unexpected_token(before, "in the command arguments", "remove it"));
+            }
+            *end = self.pos;
+            args.push(arg);
+        }
     }
 
     /// At a position where the current argument list (or argument) ends.
@@ -1273,11 +1363,19 @@ impl<'a> Parser<'a> {
                     self.parse_postfix(e, true)
                 }
                 Some(q) if is_quote(q) => self.parse_here_string(),
-                Some(n) if is_ident_start(n) => Err(self.err(
-                    self.token_span(start),
-                    "Splatting ('@name') is not supported yet in mailsec.",
-                    "pass the parameters explicitly (for example: -Identity jo)",
-                )),
+                Some(n) if is_word_char(n) => {
+                    self.bump();
+                    let name = self.run(word).unwrap_or("").to_string();
+                    let span = Span::new(start, self.pos);
+                    if !self.at_value_end() {
+                        return Err(self.err(
+                            self.token_span(start),
+                            "A splatted variable ('@name') must stand alone as an argument.",
+                            "separate it from what follows with a space (for example: Set-Mailbox @params -WhatIf)",
+                        ));
+                    }
+                    Ok(Expr::Splat(Variable { name, span }))
+                }
                 _ => self.scan_word(),
             },
             '(' => {
@@ -1295,7 +1393,10 @@ impl<'a> Parser<'a> {
                 self.pos = start;
                 self.scan_word()
             }
-            '{' => Err(self.script_block_error(start)),
+            '{' => {
+                let e = self.parse_script_block()?;
+                self.parse_postfix(e, true)
+            }
             '>' | '<' => Err(self.redirection_error(start)),
             d if (d.is_ascii_digit() || d == '*') && c1 == Some('>') => {
                 Err(self.redirection_error(start))
@@ -1506,6 +1607,9 @@ impl<'a> Parser<'a> {
         };
         let c1 = chars.next();
         let at = self.pos;
+        if assignment_operator(rest).is_some_and(|(op, _)| op != "=") {
+            return Ok(None);
+        }
         let wrong = |text: &str, instead: &str| -> PErr {
             self.err(
                 Span::new(at, at + text.len()),
@@ -1607,6 +1711,20 @@ impl<'a> Parser<'a> {
         };
         let c1 = self.peek_nth(1);
         match c {
+            '+' | '-' if c1 == Some(c) && self.peek_nth(2) == Some('$') => {
+                let op = if c == '+' { "++" } else { "--" };
+                let e = self.unary_op(start, op, 2)?;
+                if let Expr::Unary { operand, .. } = &e {
+                    if !is_assignable(operand) || matches!(operand.as_ref(), Expr::Array(..)) {
+                        return Err(self.err(
+                            e.span(),
+                            format!("The '{op}' operator works only on variables, properties and elements."),
+                            format!("write it before a variable (for example: {op}$count)"),
+                        ));
+                    }
+                }
+                return Ok(e);
+            }
             '!' => return self.unary_op(start, "!", 1),
             '+' => return self.unary_op(start, "+", 1),
             ',' => {
@@ -1744,8 +1862,8 @@ impl<'a> Parser<'a> {
                 Some(q) if is_quote(q) => self.parse_here_string(),
                 Some(n) if is_ident_start(n) => Err(self.err(
                     self.token_span(start),
-                    "Splatting ('@name') is not supported yet in mailsec.",
-                    "pass the parameters explicitly (for example: -Identity jo)",
+                    "Splatting ('@name') can only pass arguments to a command.",
+                    "use it as a command argument (for example: Set-Mailbox @params), or write $name for the value",
                 )),
                 _ => Err(self.unexpected_token(
                     start,
@@ -1773,7 +1891,7 @@ impl<'a> Parser<'a> {
                     )),
                 }
             }
-            '{' => Err(self.script_block_error(start)),
+            '{' => self.parse_script_block(),
             ')' | '}' => Err(self.stray_close(start, c)),
             w if is_ident_start(w) => {
                 let span = self.token_span(start);
@@ -1852,6 +1970,24 @@ impl<'a> Parser<'a> {
                         index: Box::new(index),
                         span,
                     };
+                }
+                Some(c @ ('+' | '-'))
+                    if !arg_mode
+                        && c1 == Some(c)
+                        && is_assignable(&e)
+                        && !matches!(e, Expr::Array(..))
+                        && self
+                            .peek_nth(2)
+                            .is_none_or(|n| !n.is_ascii_digit() && n != '$') =>
+                {
+                    self.pos += 2;
+                    let span = Span::new(e.span().start, self.pos);
+                    e = Expr::Unary {
+                        op: format!("post{c}{c}"),
+                        operand: Box::new(e),
+                        span,
+                    };
+                    break;
                 }
                 Some(':') if c1 == Some(':') && !arg_mode => {
                     return Err(self.err(
@@ -2008,7 +2144,20 @@ impl<'a> Parser<'a> {
                         )
                         .incomplete_if(p.at_real_eof()));
                 }
-                let value = pipeline_to_expr(p.parse_pipeline()?);
+                let value = match p.peek_keyword() {
+                    // `@{ Kind = if ($a) { 'x' } else { 'y' } }`: a statement's value
+                    Some("if" | "switch" | "foreach" | "for" | "while" | "do" | "try") => {
+                        let st = p.parse_assignment_value()?;
+                        let span = st.span();
+                        Expr::SubExpression(
+                            Box::new(Script {
+                                statements: vec![st],
+                            }),
+                            span,
+                        )
+                    }
+                    _ => pipeline_to_expr(p.parse_pipeline()?),
+                };
                 entries.push((key, value));
                 p.skip_ws()?;
                 match p.peek() {
@@ -2460,12 +2609,198 @@ mod tests {
             .join("\n")
     }
 
+    fn show_block(script: &Script) -> String {
+        format!("{{{}}}", show_script(script).replace('\n', "; "))
+    }
+
+    fn show_opt(st: &Option<Box<Statement>>) -> String {
+        st.as_ref().map_or("-".to_string(), |s| show_statement(s))
+    }
+
+    fn show_params(params: &[crate::syntax::ast::Parameter]) -> String {
+        params
+            .iter()
+            .map(|p| {
+                let mut out = String::new();
+                for a in &p.attributes {
+                    let args: Vec<String> = a
+                        .args
+                        .iter()
+                        .map(|(k, v)| match k {
+                            Some(k) => format!("{k}={}", show_expr(v)),
+                            None => show_expr(v),
+                        })
+                        .collect();
+                    out.push_str(&format!("[{}({})]", a.name, args.join(",")));
+                }
+                if let Some(t) = &p.type_name {
+                    out.push_str(&format!("[{t}]"));
+                }
+                out.push_str(&format!("${}", p.name.name));
+                if let Some(d) = &p.default {
+                    out.push_str(&format!("={}", show_expr(d)));
+                }
+                out
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn show_script_block(b: &crate::syntax::ast::ScriptBlock) -> String {
+        let mut parts = Vec::new();
+        for a in &b.attributes {
+            parts.push(format!("[{}]", a.name));
+        }
+        if !b.params.is_empty() {
+            parts.push(format!("param({})", show_params(&b.params)));
+        }
+        if b.begin.is_some() || b.process.is_some() {
+            for (name, block) in [
+                ("begin", &b.begin),
+                ("process", &b.process),
+                ("end", &b.end),
+            ] {
+                if let Some(block) = block {
+                    parts.push(format!("{name}{}", show_block(block)));
+                }
+            }
+        } else if let Some(end) = &b.end {
+            let body = show_script(end).replace('\n', "; ");
+            if !body.is_empty() {
+                parts.push(body);
+            }
+        }
+        format!("{{{}}}", parts.join(" "))
+    }
+
     fn show_statement(statement: &Statement) -> String {
         match statement {
-            Statement::Assignment { target, value, .. } => {
-                format!("(= ${} {})", target.name, show_pipeline(value))
+            Statement::Assignment {
+                target, op, value, ..
+            } => {
+                format!("({op} {} {})", show_expr(target), show_statement(value))
             }
             Statement::Pipeline(p) => show_pipeline(p),
+            Statement::If {
+                clauses, else_body, ..
+            } => {
+                let mut out = String::from("(if");
+                for (c, b) in clauses {
+                    out.push_str(&format!(" ({} {})", show_statement(c), show_block(b)));
+                }
+                if let Some(e) = else_body {
+                    out.push_str(&format!(" (else {})", show_block(e)));
+                }
+                out.push(')');
+                out
+            }
+            Statement::Foreach {
+                variable,
+                collection,
+                body,
+                ..
+            } => format!(
+                "(foreach ${} {} {})",
+                variable.name,
+                show_statement(collection),
+                show_block(body)
+            ),
+            Statement::While {
+                condition, body, ..
+            } => format!("(while {} {})", show_statement(condition), show_block(body)),
+            Statement::DoLoop {
+                body,
+                condition,
+                until,
+                ..
+            } => format!(
+                "(do {} {} {})",
+                show_block(body),
+                if *until { "until" } else { "while" },
+                show_statement(condition)
+            ),
+            Statement::For {
+                init,
+                condition,
+                step,
+                body,
+                ..
+            } => format!(
+                "(for {} {} {} {})",
+                show_opt(init),
+                show_opt(condition),
+                show_opt(step),
+                show_block(body)
+            ),
+            Statement::Switch {
+                value,
+                options,
+                clauses,
+                default,
+                ..
+            } => {
+                let mut out = format!(
+                    "(switch{} {}",
+                    options.iter().map(|o| format!(" -{o}")).collect::<String>(),
+                    show_statement(value)
+                );
+                for c in clauses {
+                    out.push_str(&format!(
+                        " ({} {})",
+                        show_expr(&c.pattern),
+                        show_block(&c.body)
+                    ));
+                }
+                if let Some(d) = default {
+                    out.push_str(&format!(" (default {})", show_block(d)));
+                }
+                out.push(')');
+                out
+            }
+            Statement::Break { label, .. } => match label {
+                Some(l) => format!("(break {l})"),
+                None => "(break)".into(),
+            },
+            Statement::Continue { label, .. } => match label {
+                Some(l) => format!("(continue {l})"),
+                None => "(continue)".into(),
+            },
+            Statement::Return { value, .. } => format!("(return {})", show_opt(value)),
+            Statement::Throw { value, .. } => format!("(throw {})", show_opt(value)),
+            Statement::Exit { value, .. } => format!("(exit {})", show_opt(value)),
+            Statement::Try {
+                body,
+                catches,
+                finally,
+                ..
+            } => {
+                let mut out = format!("(try {}", show_block(body));
+                for c in catches {
+                    let types: String = c.types.iter().map(|(t, _)| format!(" [{t}]")).collect();
+                    out.push_str(&format!(" (catch{types} {})", show_block(&c.body)));
+                }
+                if let Some(f) = finally {
+                    out.push_str(&format!(" (finally {})", show_block(f)));
+                }
+                out.push(')');
+                out
+            }
+            Statement::Function(f) => format!(
+                "({} {} {})",
+                if f.filter { "filter" } else { "function" },
+                f.name,
+                show_script_block(&f.body)
+            ),
+            Statement::ParamBlock {
+                attributes, params, ..
+            } => format!(
+                "({}param {})",
+                attributes
+                    .iter()
+                    .map(|a| format!("[{}] ", a.name))
+                    .collect::<String>(),
+                show_params(params)
+            ),
         }
     }
 
@@ -2579,6 +2914,8 @@ mod tests {
             Expr::Binary {
                 op, left, right, ..
             } => format!("({op} {} {})", show_expr(left), show_expr(right)),
+            Expr::ScriptBlock(b) => show_script_block(b),
+            Expr::Splat(v) => format!("@{}", v.name),
         }
     }
 
@@ -2673,18 +3010,19 @@ Remove-MailContact -Identity x -Confirm:$false
             target,
             value,
             span,
+            ..
         } = &script.statements[0]
         else {
             panic!("assignment expected");
         };
-        assert_eq!(target.span, Span::new(0, 10));
-        assert_eq!(&src[target.span.start..target.span.end], "$certArray");
+        assert_eq!(target.span(), Span::new(0, 10));
+        assert_eq!(&src[target.span().start..target.span().end], "$certArray");
         assert_eq!(
             *span,
             span_of(src, "$certArray = New-Object System.Collections.ArrayList")
         );
         assert_eq!(
-            value.span,
+            value.span(),
             span_of(src, "New-Object System.Collections.ArrayList")
         );
 
@@ -2830,7 +3168,7 @@ Remove-MailContact -Identity x -Confirm:$false
             panic!()
         };
         assert_eq!(*span, Span::new(0, 7));
-        assert_eq!(target.span, Span::new(0, 2));
+        assert_eq!(target.span(), Span::new(0, 2));
     }
 
     #[test]
@@ -3244,43 +3582,360 @@ Remove-MailContact -Identity x -Confirm:$false
     // ----- keywords -----
 
     #[test]
-    fn keywords_are_rejected_and_parsing_continues() {
-        let src = "Get-A\nif ($x) {\n  Get-B\n} else {\n  Get-C\n}\nGet-D";
+    fn unsupported_keywords_are_rejected_and_parsing_continues() {
+        let src = "Get-A\nclass Foo {\n  [string]$x\n}\nGet-D";
         let errs = errors(src);
         assert_eq!(errs.len(), 1, "{errs:#?}");
         assert_eq!(
             errs[0].message,
-            "'if' statements are not supported yet in mailsec"
+            "'class' statements are not supported in mailsec"
         );
-        assert_eq!(errs[0].span, Span::new(6, 8));
+        assert_eq!(errs[0].span, span_of(src, "class"));
         assert_eq!(errs[0].help.as_deref(), Some("see issue 'Shell language'"));
-
-        let src = "try { x }\ncatch { y }\nfinally { z }\nforeach ($a in $b) { }\nfunction f\n{\n}\nGet-Z";
-        let errs = errors(src);
-        let messages: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
+        let messages: Vec<String> = errors("trap { x }\nusing namespace X\nGet-Z; enum E { A }")
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
         assert_eq!(
             messages,
             [
-                "'try' statements are not supported yet in mailsec",
-                "'foreach' statements are not supported yet in mailsec",
-                "'function' statements are not supported yet in mailsec",
+                "'trap' statements are not supported in mailsec",
+                "'using' statements are not supported in mailsec",
+                "'enum' statements are not supported in mailsec",
             ]
         );
-        assert_eq!(errs[1].span, span_of(src, "foreach"));
         // keywords are case-insensitive; ForEach-Object is a command, not a keyword
-        assert_eq!(error("IF($x){}").span, Span::new(0, 2));
+        assert_eq!(show("IF($x){}"), "(if ($x {}))");
         assert_eq!(show("ForEach-Object Name"), "(cmd ForEach-Object <Name>)");
         assert_eq!(
             show("Get-X | foreach Name"),
             "(| (cmd Get-X) (cmd foreach <Name>))"
         );
-        // a keyword at the start of an assignment value or inside ( ) is a keyword too
-        assert_eq!(error("$x = if ($a) { 1 }").span, Span::new(5, 7));
-        assert_eq!(error("Set-X (switch ($a) {})").span, Span::new(7, 13));
-        assert!(is_incomplete("if ($x) {\n  Get-Y"));
-        assert!(!is_incomplete("if ($x) { Get-Y }"));
+        // a statement where a value is expected
+        let e = error("Set-X (switch ($a) {})");
+        assert_eq!(e.span, Span::new(7, 13));
+        assert!(
+            e.message.contains("'switch' is a statement"),
+            "{}",
+            e.message
+        );
+        assert!(e.help.unwrap().contains("$("));
+        // orphans
+        let e = error("else { 1 }");
+        assert!(e.message.contains("'else' must follow"), "{}", e.message);
+        assert!(error("catch { }").message.contains("'catch' must follow"));
+        assert!(error("Get-A; param($x)")
+            .message
+            .contains("must come first"));
+        assert!(error("process { 1 }").message.contains("'process' block"));
     }
 
+    #[test]
+    fn if_elseif_else() {
+        assert_eq!(
+            show("if ($a -gt 1) { 'big' } elseif ($a -eq 1) { 'one' } else { 'small' }"),
+            "(if ((-gt $a 1) {'big'}) ((-eq $a 1) {'one'}) (else {'small'}))"
+        );
+        // else on its own line, comments and blank lines between
+        let src = "if ($x) {\n  Get-A\n  Get-B\n}\n# otherwise\n\nelse {\n  Get-C\n}\nGet-D";
+        assert_eq!(
+            show(src),
+            "(if ($x {(cmd Get-A); (cmd Get-B)}) (else {(cmd Get-C)}))\n(cmd Get-D)"
+        );
+        let script = parse_script(src).unwrap();
+        assert_eq!(
+            script.statements[0].span(),
+            span_of(src, &src[..src.find("}\nGet-D").unwrap() + 1])
+        );
+        // conditions may be commands, assignments and span lines
+        assert_eq!(
+            show("if (Get-Mailbox jo) { 1 }"),
+            "(if ((cmd Get-Mailbox <jo>) {1}))"
+        );
+        assert_eq!(show("if ($m = $x) { $m }"), "(if ((= $m $x) {$m}))");
+        assert_eq!(
+            show("if (\n  $a -and\n  $b\n) { }"),
+            "(if ((-and $a $b) {}))"
+        );
+        assert_eq!(show("if ($a) {} ; Get-X"), "(if ($a {}))\n(cmd Get-X)");
+        // an if as a value
+        assert_eq!(
+            show("$v = if ($a) { 1 } else { 2 }"),
+            "(= $v (if ($a {1}) (else {2})))"
+        );
+        assert_eq!(show("$(if ($a) { 1 })"), "(sub (if ($a {1})))");
+    }
+
+    #[test]
+    fn loops() {
+        assert_eq!(
+            show("foreach ($m in Get-Mailbox) { Set-Mailbox $m.Name -X 1 }"),
+            "(foreach $m (cmd Get-Mailbox) {(cmd Set-Mailbox $m.Name -X 1)})"
+        );
+        assert_eq!(
+            show("foreach ($i in 1..3) { if ($i -eq 2) { continue }; $i }"),
+            "(foreach $i (.. 1 3) {(if ((-eq $i 2) {(continue)})); $i})"
+        );
+        assert_eq!(
+            show("FOREACH ($x IN $list)\n{\n  break\n}"),
+            "(foreach $x $list {(break)})"
+        );
+        assert_eq!(
+            show("while ($i -lt 3) { $i++ }"),
+            "(while (-lt $i 3) {(post++ $i)})"
+        );
+        assert_eq!(
+            show("do { $i-- } while ($i)"),
+            "(do {(post-- $i)} while $i)"
+        );
+        assert_eq!(
+            show("do {\n  $i++\n}\nuntil ($i -ge 3)"),
+            "(do {(post++ $i)} until (-ge $i 3))"
+        );
+        assert_eq!(
+            show("for ($i = 0; $i -lt 10; $i++) { $i }"),
+            "(for (= $i 0) (-lt $i 10) (post++ $i) {$i})"
+        );
+        assert_eq!(show("for (;;) { break }"), "(for - - - {(break)})");
+        assert_eq!(show("break outer"), "(break outer)");
+        assert_eq!(
+            show("$squares = foreach ($n in 1..3) { $n * $n }"),
+            "(= $squares (foreach $n (.. 1 3) {(* $n $n)}))"
+        );
+    }
+
+    #[test]
+    fn switch_statement() {
+        assert_eq!(
+            show("switch ($x) {\n  'a' { 1 }\n  b { 2; break }\n  42 { 3 }\n  { $_ -gt 5 } { 4 }\n  default { 5 }\n}"),
+            "(switch $x ('a' {1}) (<b> {2; (break)}) (42 {3}) ({(-gt $_ 5)} {4}) (default {5}))"
+        );
+        assert_eq!(
+            show("switch -Wildcard -CaseSensitive ($n) { 'a*' { 'A' } }"),
+            "(switch -wildcard -casesensitive $n ('a*' {'A'}))"
+        );
+        assert_eq!(
+            show("switch -regex ($n) { '^\\d+$' { 'digits' } }"),
+            "(switch -regex $n ('^\\d+$' {'digits'}))"
+        );
+        assert!(error("switch -File x.txt { }")
+            .message
+            .contains("not supported"));
+        assert!(error("switch ($x) { default { 1 } default { 2 } }")
+            .message
+            .contains("only one default"));
+    }
+
+    #[test]
+    fn flow_statements() {
+        assert_eq!(show("return"), "(return -)");
+        assert_eq!(show("return $x + 1"), "(return (+ $x 1))");
+        assert_eq!(show("throw 'bad thing'"), "(throw 'bad thing')");
+        assert_eq!(show("throw"), "(throw -)");
+        assert_eq!(show("exit 2"), "(exit 2)");
+        assert_eq!(show("if ($x) { return }"), "(if ($x {(return -)}))");
+        let src = "throw \"no $x\"";
+        let script = parse_script(src).unwrap();
+        assert_eq!(script.statements[0].span(), Span::new(0, src.len()));
+    }
+
+    #[test]
+    fn try_catch_finally() {
+        assert_eq!(
+            show("try { Get-X -ErrorAction Stop } catch { $_.Exception.Message }"),
+            "(try {(cmd Get-X -ErrorAction <Stop>)} (catch {$_.Exception.Message}))"
+        );
+        assert_eq!(
+            show("try {\n  a\n}\ncatch [System.IO.IOException], [System.UnauthorizedAccessException] {\n  b\n}\ncatch {\n  c\n}\nfinally {\n  d\n}"),
+            "(try {(cmd a)} (catch [System.IO.IOException] [System.UnauthorizedAccessException] {(cmd b)}) (catch {(cmd c)}) (finally {(cmd d)}))"
+        );
+        assert_eq!(
+            show("try { a } finally { b }"),
+            "(try {(cmd a)} (finally {(cmd b)}))"
+        );
+        let e = error("try { a }\nGet-B");
+        assert_eq!(
+            e.message,
+            "The try statement is missing its catch or finally block."
+        );
+        assert_eq!(e.span, Span::new(0, 3));
+        assert!(is_incomplete("try { a }"));
+        assert!(error("try { a } catch { b } catch [X] { c }")
+            .message
+            .contains("must be the last catch block"));
+    }
+
+    #[test]
+    fn functions_and_param_blocks() {
+        assert_eq!(
+            show("function Get-Double($n) { $n * 2 }"),
+            "(function Get-Double {param($n) (* $n 2)})"
+        );
+        assert_eq!(
+            show("function New-Contact {\n  [CmdletBinding()]\n  param(\n    [Parameter(Mandatory = $true, Position = 0)]\n    [string]$Name,\n    [ValidateSet('a', 'b')] $Kind = 'a',\n    [switch]$Force\n  )\n  Write-Output $Name\n}"),
+            "(function New-Contact {[CmdletBinding] param([Parameter(Mandatory=$true,Position=0)][string]$Name, [ValidateSet('a','b')]$Kind='a', [switch]$Force) (cmd Write-Output $Name)})"
+        );
+        assert_eq!(
+            show("function f { param([Parameter(Mandatory, ValueFromPipeline)] $x) process { $x } }"),
+            "(function f {param([Parameter(Mandatory=$true,ValueFromPipeline=$true)]$x) process{$x}})"
+        );
+        assert_eq!(
+            show("function f {\n  begin { 1 }\n  process { 2 }\n  end { 3 }\n}"),
+            "(function f {begin{1} process{2} end{3}})"
+        );
+        assert_eq!(
+            show("filter Only-A { if ($_ -like 'a*') { $_ } }"),
+            "(filter Only-A {(if ((-like $_ 'a*') {$_}))})"
+        );
+        assert_eq!(show("function global:g\n{\n}"), "(function g {})");
+        // a script's own param block
+        assert_eq!(
+            show("[CmdletBinding()]\nparam([string]$Path = 'contacts.csv', $WhatIf)\nGet-X $Path"),
+            "([CmdletBinding] param [string]$Path='contacts.csv', $WhatIf)\n(cmd Get-X $Path)"
+        );
+        assert_eq!(show("param($a)"), "(param $a)");
+        // errors
+        assert!(error("function { }").message.contains("Missing name"));
+        assert!(error("function f").message.contains("Missing the body"));
+        assert!(is_incomplete("function f"));
+        assert!(error("function f($a) { param($b) }")
+            .message
+            .contains("both in parentheses"));
+        assert!(error("function f($a, $a) { }")
+            .message
+            .contains("Duplicate parameter"));
+        assert!(error("function f { begin { } 1 }")
+            .message
+            .contains("Only begin, process and end"));
+        assert!(error("function f { param($a = ) }")
+            .message
+            .contains("default value"));
+        assert!(error("function f { param([Parameter(Mandatory) $a) }")
+            .message
+            .contains("attribute"));
+    }
+
+    #[test]
+    fn script_blocks_as_values() {
+        assert_eq!(
+            show("Get-X | Where-Object { $_.Enabled }"),
+            "(| (cmd Get-X) (cmd Where-Object {$_.Enabled}))"
+        );
+        assert_eq!(
+            show("Get-X | %{ $_.Name } | ? { $_ -like 'a*' }"),
+            "(| (cmd Get-X) (cmd % {$_.Name}) (cmd ? {(-like $_ 'a*')}))"
+        );
+        assert_eq!(
+            show("$f = { param($x) $x + 1 }"),
+            "(= $f {param($x) (+ $x 1)})"
+        );
+        assert_eq!(show("{}"), "{}");
+        assert_eq!(show("$l.Where({ $_ -gt 1 })"), "$l.Where({(-gt $_ 1)})");
+        assert_eq!(
+            show("Get-X | ForEach-Object -Begin { $n = 0 } -Process { $n++ } -End { $n }"),
+            "(| (cmd Get-X) (cmd ForEach-Object -Begin {(= $n 0)} -Process {(post++ $n)} -End {$n}))"
+        );
+        // multi-line blocks in a pipeline
+        let src = "Get-X |\n  ForEach-Object {\n    $n = $_.Name\n    Set-X $n\n  }\nGet-Y";
+        assert_eq!(
+            show(src),
+            "(| (cmd Get-X) (cmd ForEach-Object {(= $n $_.Name); (cmd Set-X $n)}))\n(cmd Get-Y)"
+        );
+        // the text of a block is kept (what -Filter { ... } and ToString() get)
+        let Expr::ScriptBlock(b) = single_expr("{ Name -eq 'jo' }") else {
+            panic!()
+        };
+        assert_eq!(b.text, " Name -eq 'jo' ");
+        assert_eq!(b.span, Span::new(0, 17));
+        assert_eq!(
+            show("Get-Recipient -RecipientFilter {Name -eq 'x'}"),
+            "(cmd Get-Recipient -RecipientFilter {(cmd Name -eq 'x')})"
+        );
+        assert!(is_incomplete("Get-X | where {\n $_.Enabled"));
+        assert!(!is_incomplete("Get-X | where { $_.Enabled }"));
+        assert_eq!(
+            error("Get-X | where {\n $_.Enabled").message,
+            "Missing closing '}' in script block."
+        );
+    }
+
+    #[test]
+    fn statements_as_hashtable_values() {
+        assert_eq!(
+            show("@{ Kind = if ($a) { 'x' } else { 'y' }; N = 1 }"),
+            "@{<Kind>=(sub (if ($a {'x'}) (else {'y'}))); <N>=1}"
+        );
+    }
+
+    #[test]
+    fn assignment_forms() {
+        assert_eq!(show("$x += 1"), "(+= $x 1)");
+        assert_eq!(show("$x -= 1"), "(-= $x 1)");
+        assert_eq!(
+            show("$x *= 2; $x /= 2; $x %= 3"),
+            "(*= $x 2)\n(/= $x 2)\n(%= $x 3)"
+        );
+        assert_eq!(show("$x \u{2013}= 1"), "(-= $x 1)");
+        assert_eq!(show("$list += Get-X"), "(+= $list (cmd Get-X))");
+        assert_eq!(show("$h.Name = 'x'"), "(= $h.Name 'x')");
+        assert_eq!(show("$h['k'] = 1"), "(= $h['k'] 1)");
+        assert_eq!(show("$a[0].Name = $b"), "(= $a[0].Name $b)");
+        assert_eq!(show("[int]$n = '5'"), "(= ([cast] [int] $n) '5')");
+        assert_eq!(show("$a, $b = 1, 2"), "(= (array $a $b) (array 1 2))");
+        assert_eq!(show("$a = $b = 1"), "(= $a (= $b 1))");
+        assert_eq!(show("$null = $list.Add(1)"), "(= $null $list.Add(1))");
+        assert_eq!(
+            show("$i++; ++$i; $i--; --$i"),
+            "(post++ $i)\n(++ $i)\n(post-- $i)\n(-- $i)"
+        );
+        assert_eq!(show("$x.Count++"), "(post++ $x.Count)");
+        assert_eq!(show("--5"), "(- -5)");
+        // not assignable
+        let e = error("$x.M() = 1");
+        assert!(e.message.contains("cannot be assigned to"), "{}", e.message);
+        assert_eq!(e.span, Span::new(0, 6));
+        // in argument mode `=` is just a word
+        assert_eq!(show("Get-X = 1"), "(cmd Get-X <=> 1)");
+        assert!(error("++$x.M()")
+            .message
+            .contains("works only on variables"));
+        let e = error("$x +=");
+        assert_eq!(
+            e.message,
+            "You must provide a value expression following the '+=' operator."
+        );
+        assert!(is_incomplete("$x +="));
+    }
+
+    #[test]
+    fn splatting_and_call_operators() {
+        assert_eq!(
+            show("New-MailContact @params"),
+            "(cmd New-MailContact @params)"
+        );
+        assert_eq!(
+            show("Set-Mailbox @p -WhatIf"),
+            "(cmd Set-Mailbox @p -WhatIf)"
+        );
+        let c = single_command("Set-X @p");
+        let CommandArg::Value(Expr::Splat(v)) = &c.args[0] else {
+            panic!()
+        };
+        assert_eq!(v.span, Span::new(6, 8));
+        assert!(error("$x = @p").message.contains("can only pass arguments"));
+        assert!(error("Set-X @p.x").message.contains("must stand alone"));
+        assert_eq!(show("& $block 1 2"), "(cmd & $block 1 2)");
+        assert_eq!(show("& { $args }"), "(cmd & {$args})");
+        assert_eq!(show(". { $x = 1 }"), "(cmd . {(= $x 1)})");
+        assert_eq!(show("& 'Get-Mailbox' jo"), "(cmd & 'Get-Mailbox' <jo>)");
+        assert_eq!(
+            show("Get-X | & { process { $_ } }"),
+            "(| (cmd Get-X) (cmd & {process{$_}}))"
+        );
+        assert!(error("& ").message.contains("Missing what to run"));
+        assert!(error(".\\script.ps1").message.contains("not supported"));
+        assert!(error("./script.ps1").message.contains("not supported"));
+    }
     // ----- errors -----
 
     #[test]
@@ -3581,35 +4236,112 @@ Remove-MailContact -Identity x -Confirm:$false
     }
 
     #[test]
-    fn error_script_blocks_and_other_unsupported_syntax() {
-        let src = "Get-X | where { $_.Enabled }";
-        let e = error(src);
-        assert_eq!(
-            e.message,
-            "Script blocks '{ ... }' are not supported yet in mailsec."
-        );
-        assert_eq!(e.span, Span::new(14, 15));
-        assert!(is_incomplete("Get-X | where {\n $_.Enabled"));
-        assert!(!is_incomplete(src));
-        assert_eq!(error("Get-X | %{ $_ }").span, Span::new(9, 10));
-        let e = error("Get-Recipient -RecipientFilter {Name -eq 'x'}");
-        assert_eq!(e.span, Span::new(31, 32));
-        assert!(e.help.unwrap().starts_with("pass the filter as a quoted string instead (for example: -RecipientFilter \"Name -eq 'jo'\")"));
-        assert!(error("& Get-X").message.contains("not supported yet"));
-        assert!(error("Get-X @params").message.starts_with("Splatting"));
+    fn error_unsupported_syntax() {
         assert!(error("Get-X > out.txt").message.starts_with("Redirection"));
         assert!(error("Get-X 2>&1").message.starts_with("Redirection"));
-        assert!(error("$x += 1")
-            .message
-            .contains("'+=' is not supported yet"));
-        assert!(error("$x.Name = 1")
-            .message
-            .contains("Assignment to '$x.Name' is not supported yet"));
         assert!(error("$t::Name")
             .message
             .contains("only supported on a type literal"));
+        assert_eq!(
+            error("foreach -Parallel ($x in $y) { }").message,
+            "foreach -Parallel is not supported in mailsec."
+        );
     }
 
+    #[test]
+    fn error_statement_syntax() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("if $x { }", "Missing '(' after 'if'.", "$x"),
+            (
+                "if () { }",
+                "Missing condition in the 'if' statement.",
+                "()",
+            ),
+            (
+                "if ($x) Get-Y",
+                "Missing statement block after if ( condition ).",
+                "Get-Y",
+            ),
+            (
+                "if ($x) { } else Get-Y",
+                "Missing statement block after 'else'.",
+                "Get-Y",
+            ),
+            (
+                "if ($x { }",
+                "Missing closing ')' after the condition of 'if'.",
+                "{",
+            ),
+            (
+                "foreach $x in $y { }",
+                "Missing opening '(' after keyword 'foreach'.",
+                "foreach",
+            ),
+            (
+                "foreach (x in $y) { }",
+                "Missing variable name after 'foreach ('.",
+                "x",
+            ),
+            (
+                "foreach ($x of $y) { }",
+                "Missing 'in' after the variable in the foreach loop.",
+                "of",
+            ),
+            (
+                "foreach ($x in ) { }",
+                "Missing the collection after 'in' in the foreach loop.",
+                "in",
+            ),
+            (
+                "while ($x) ",
+                "Missing statement block after while ( condition ).",
+                "",
+            ),
+            (
+                "do { } Get-X",
+                "Missing 'while' or 'until' after the do loop's block.",
+                "do",
+            ),
+            (
+                "for ($i = 0; $i -lt 1 { }",
+                "Unexpected token in the for loop header.",
+                "{",
+            ),
+        ];
+        for (src, message, at) in cases {
+            let e = error(src);
+            assert_eq!(e.message, *message, "{src}");
+            if !at.is_empty() {
+                assert_eq!(e.span, span_of(src, at), "{src}");
+            }
+            assert!(e.help.is_some(), "{src}");
+        }
+        for src in [
+            "if ($x) {",
+            "if ($x) { 1 } else {",
+            "if ($x)",
+            "foreach ($x in $y) {\n Get-Y",
+            "while ($true) {",
+            "do {",
+            "do { }",
+            "try {",
+            "function f {",
+            "function f { param(",
+            "switch ($x) {",
+            "$f = {",
+            "for ($i = 0;",
+        ] {
+            assert!(is_incomplete(src), "{src:?} should be incomplete");
+        }
+        for src in [
+            "if ($x) { }",
+            "do { } while ($x)",
+            "function f { }",
+            "$f = { }",
+        ] {
+            assert!(!is_incomplete(src), "{src:?} should be complete");
+        }
+    }
     #[test]
     fn error_expression_after_pipe_and_parameter_at_line_start() {
         let e = error("Get-X | $y");
@@ -3679,7 +4411,7 @@ Remove-MailContact -Identity x -Confirm:$false
 
     #[test]
     fn errors_accumulate_with_recovery() {
-        let src = "Get-A -B (1\nGet-C )\n$x =\nif ($a) { }\nGet-D | | Get-E\nGet-F -G 'ok'; $y = 1 -foo 2; Get-H";
+        let src = "Get-A -B (1\nGet-C )\n$x =\nclass A { }\nGet-D | | Get-E\nGet-F -G 'ok'; $y = 1 -foo 2; Get-H";
         let errs = parse_script(src).unwrap_err();
         let messages: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
         // the unclosed `(` swallows the rest of its statement only up to the point where the
@@ -3689,7 +4421,7 @@ Remove-MailContact -Identity x -Confirm:$false
             "{messages:#?}"
         );
         assert!(
-            messages.contains(&"'if' statements are not supported yet in mailsec"),
+            messages.contains(&"'class' statements are not supported in mailsec"),
             "{messages:#?}"
         );
         assert!(
@@ -3708,8 +4440,16 @@ Remove-MailContact -Identity x -Confirm:$false
         assert_eq!(errs[1].span, span_of(src, "="));
         assert_eq!(errs[2].span, span_of(src, "| |"));
         assert_eq!(errs[3].span, span_of(src, "-foo"));
-    }
 
+        // an error inside an if block is reported once; its else is not a second error
+        let src = "if ($a) {\n  Get-X | | Get-Y\n}\nelse {\n  1\n}\nGet-Z -A (\n";
+        let errs = parse_script(src).unwrap_err();
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert_eq!(errs[0].span, span_of(src, "| |"));
+        let src = "try {\n  $x = \n}\ncatch {\n}\nfinally { }";
+        let errs = parse_script(src).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+    }
     #[test]
     fn is_incomplete_cases() {
         for src in [
@@ -3830,6 +4570,48 @@ Remove-MailContact -Identity x -Confirm:$false
             "if",
             "é",
             "\u{1F600}",
+            "if",
+            "elseif",
+            "else",
+            "foreach",
+            " in ",
+            "while",
+            "do",
+            "until",
+            "for",
+            "switch",
+            "default",
+            "try",
+            "catch",
+            "finally",
+            "throw",
+            "return",
+            "break",
+            "continue",
+            "exit",
+            "function",
+            "filter",
+            "param",
+            "begin",
+            "process",
+            "end",
+            "[Parameter(Mandatory)]",
+            "[string]",
+            "[CmdletBinding()]",
+            "@params",
+            "+=",
+            "-=",
+            "++",
+            "--",
+            "& ",
+            ". ",
+            "$_",
+            "%{",
+            "?{",
+            "-like",
+            "-match",
+            "-f",
+            "[pscustomobject]",
             "!",
             "+",
             "*",
@@ -3961,7 +4743,10 @@ Remove-MailContact -Identity x -Confirm:$false
             prop_assert_eq!(script.statements.len(), statements.len(), "{:?}", src);
             for (statement, (pipeline, assign, _, _)) in script.statements.iter().zip(&statements) {
                 let parsed = match (statement, assign) {
-                    (Statement::Assignment { value, .. }, true) => value,
+                    (Statement::Assignment { value, .. }, true) => match value.as_ref() {
+                        Statement::Pipeline(p) => p,
+                        other => return Err(TestCaseError::fail(format!("not a pipeline: {other:?} in {src:?}"))),
+                    },
                     (Statement::Pipeline(p), false) => p,
                     _ => return Err(TestCaseError::fail(format!("wrong statement kind in {src:?}"))),
                 };
@@ -3989,6 +4774,310 @@ Remove-MailContact -Identity x -Confirm:$false
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// A generated statement, for round trips through the parser of nested blocks.
+    #[derive(Debug, Clone)]
+    enum GenStmt {
+        Cmd(String, Vec<GenArg>),
+        Assign(String, String, Box<GenStmt>),
+        If(Vec<(String, Vec<GenStmt>)>, Option<Vec<GenStmt>>),
+        Foreach(String, String, Vec<GenStmt>),
+        While(String, Vec<GenStmt>),
+        Try(Vec<GenStmt>, Option<Vec<GenStmt>>, Option<Vec<GenStmt>>),
+        Function(String, Vec<String>, Vec<GenStmt>),
+        /// `Get-X | ForEach-Object { ... }` / `| Where-Object { ... }`
+        PipeBlock(String, String, Vec<GenStmt>),
+        Flow(String),
+    }
+
+    fn gen_condition() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "$x",
+            "$a -eq 1",
+            "(Get-X -Name a)",
+            "$n -gt 5 -and $m",
+            "$s -like 'a*'",
+            "!$done",
+            "$h.Count -ge 2",
+        ])
+        .prop_map(String::from)
+    }
+
+    fn gen_stmt() -> impl Strategy<Value = GenStmt> {
+        let leaf = prop_oneof![
+            gen_command().prop_map(|(n, a)| GenStmt::Cmd(n, a)),
+            (
+                prop::sample::select(vec!["$x", "$h.Name", "$a[0]", "[int]$n", "$script:total"]),
+                prop::sample::select(vec!["=", "+=", "-="]),
+                gen_command()
+            )
+                .prop_map(|(t, op, (n, a))| GenStmt::Assign(
+                    t.to_string(),
+                    op.to_string(),
+                    Box::new(GenStmt::Cmd(n, a))
+                )),
+            prop::sample::select(vec![
+                "break",
+                "continue",
+                "return",
+                "return $x",
+                "throw 'x'"
+            ])
+            .prop_map(|f| GenStmt::Flow(f.to_string())),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            let block = prop::collection::vec(inner, 0..3);
+            prop_oneof![
+                (
+                    prop::collection::vec((gen_condition(), block.clone()), 1..3),
+                    prop::option::of(block.clone())
+                )
+                    .prop_map(|(c, e)| GenStmt::If(c, e)),
+                (
+                    "[a-z][a-z0-9]{0,5}",
+                    prop::sample::select(vec!["$list", "1..3", "(Get-Mailbox)", "@(1, 2)"]),
+                    block.clone()
+                )
+                    .prop_map(|(v, c, b)| GenStmt::Foreach(v, c.to_string(), b)),
+                (gen_condition(), block.clone()).prop_map(|(c, b)| GenStmt::While(c, b)),
+                (
+                    block.clone(),
+                    prop::option::of(block.clone()),
+                    prop::option::of(block.clone())
+                )
+                    .prop_filter("catch or finally", |(_, c, f)| c.is_some() || f.is_some())
+                    .prop_map(|(b, c, f)| GenStmt::Try(b, c, f)),
+                (
+                    "(Get|Set|New)-[A-Z][a-z]{1,8}",
+                    prop::collection::vec("[a-z][a-zA-Z]{0,6}", 0..3),
+                    block.clone()
+                )
+                    .prop_filter("distinct parameters", |(_, ps, _)| {
+                        let mut seen = std::collections::HashSet::new();
+                        ps.iter().all(|p| seen.insert(p.to_lowercase()))
+                    })
+                    .prop_map(|(n, ps, b)| GenStmt::Function(n, ps, b)),
+                (
+                    "Get-[A-Z][a-z]{1,8}",
+                    prop::sample::select(vec![
+                        "ForEach-Object",
+                        "Where-Object",
+                        "%",
+                        "?",
+                        "foreach"
+                    ]),
+                    block
+                )
+                    .prop_map(|(c, cmd, b)| GenStmt::PipeBlock(
+                        c,
+                        cmd.to_string(),
+                        b
+                    )),
+            ]
+        })
+    }
+
+    /// Source text of a generated statement; `nl` chooses newlines or `;` inside blocks.
+    fn render(st: &GenStmt, nl: bool) -> String {
+        let block = |b: &[GenStmt]| -> String {
+            let sep = if nl { "\n" } else { "; " };
+            let inner: Vec<String> = b.iter().map(|s| render(s, nl)).collect();
+            if nl {
+                format!("{{\n{}\n}}", inner.join(sep))
+            } else {
+                format!("{{ {} }}", inner.join(sep))
+            }
+        };
+        match st {
+            GenStmt::Cmd(name, args) => {
+                let mut t = name.clone();
+                for a in args {
+                    t.push(' ');
+                    t.push_str(&a.text());
+                }
+                t
+            }
+            GenStmt::Assign(target, op, value) => format!("{target} {op} {}", render(value, nl)),
+            GenStmt::If(clauses, else_body) => {
+                let mut t = String::new();
+                for (i, (c, b)) in clauses.iter().enumerate() {
+                    if i > 0 {
+                        t.push_str(if nl { "\nelseif " } else { " elseif " });
+                    } else {
+                        t.push_str("if ");
+                    }
+                    t.push_str(&format!("({c}) {}", block(b)));
+                }
+                if let Some(e) = else_body {
+                    t.push_str(if nl { "\nelse " } else { " else " });
+                    t.push_str(&block(e));
+                }
+                t
+            }
+            GenStmt::Foreach(v, c, b) => format!("foreach (${v} in {c}) {}", block(b)),
+            GenStmt::While(c, b) => format!("while ({c}) {}", block(b)),
+            GenStmt::Try(b, c, f) => {
+                let mut t = format!("try {}", block(b));
+                if let Some(c) = c {
+                    t.push_str(&format!(" catch {}", block(c)));
+                }
+                if let Some(f) = f {
+                    t.push_str(&format!(" finally {}", block(f)));
+                }
+                t
+            }
+            GenStmt::Function(n, ps, b) => {
+                let params: Vec<String> = ps.iter().map(|p| format!("${p}")).collect();
+                format!("function {n}({}) {}", params.join(", "), block(b))
+            }
+            GenStmt::PipeBlock(c, cmd, b) => format!("{c} | {cmd} {}", block(b)),
+            GenStmt::Flow(f) => f.clone(),
+        }
+    }
+
+    /// The expected shape of a generated statement.
+    fn gen_shape(st: &GenStmt) -> String {
+        let block = |b: &[GenStmt]| b.iter().map(gen_shape).collect::<Vec<_>>().join(",");
+        match st {
+            GenStmt::Cmd(n, a) => format!("cmd:{n}/{}", a.len()),
+            GenStmt::Assign(_, op, v) => format!("assign{op}[{}]", gen_shape(v)),
+            GenStmt::If(c, e) => format!(
+                "if{}[{}]{}",
+                c.len(),
+                c.iter()
+                    .map(|(_, b)| block(b))
+                    .collect::<Vec<_>>()
+                    .join("|"),
+                e.as_ref()
+                    .map(|b| format!("else[{}]", block(b)))
+                    .unwrap_or_default()
+            ),
+            GenStmt::Foreach(v, _, b) => format!("foreach:{v}[{}]", block(b)),
+            GenStmt::While(_, b) => format!("while[{}]", block(b)),
+            GenStmt::Try(b, c, f) => format!(
+                "try[{}]{}{}",
+                block(b),
+                c.as_ref()
+                    .map(|b| format!("catch[{}]", block(b)))
+                    .unwrap_or_default(),
+                f.as_ref()
+                    .map(|b| format!("finally[{}]", block(b)))
+                    .unwrap_or_default()
+            ),
+            GenStmt::Function(n, ps, b) => format!("function:{n}/{}[{}]", ps.len(), block(b)),
+            GenStmt::PipeBlock(c, cmd, b) => format!("pipe:{c}|{cmd}[{}]", block(b)),
+            GenStmt::Flow(f) => f.split(' ').next().unwrap_or("").to_string(),
+        }
+    }
+
+    /// The same shape read from the syntax tree.
+    fn ast_shape(st: &Statement) -> String {
+        let block = |b: &Script| {
+            b.statements
+                .iter()
+                .map(ast_shape)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        match st {
+            Statement::Pipeline(p) => match p.elements.as_slice() {
+                [PipelineElement::Command(c)] => format!("cmd:{}/{}", c.name, c.args.len()),
+                [PipelineElement::Command(a), PipelineElement::Command(b)] => {
+                    match b.args.as_slice() {
+                        [CommandArg::Value(Expr::ScriptBlock(sb))] => format!(
+                            "pipe:{}|{}[{}]",
+                            a.name,
+                            b.name,
+                            sb.end.as_ref().map(block).unwrap_or_default()
+                        ),
+                        _ => "pipe?".into(),
+                    }
+                }
+                _ => "pipeline?".into(),
+            },
+            Statement::Assignment { op, value, .. } => format!("assign{op}[{}]", ast_shape(value)),
+            Statement::If {
+                clauses, else_body, ..
+            } => format!(
+                "if{}[{}]{}",
+                clauses.len(),
+                clauses
+                    .iter()
+                    .map(|(_, b)| block(b))
+                    .collect::<Vec<_>>()
+                    .join("|"),
+                else_body
+                    .as_ref()
+                    .map(|b| format!("else[{}]", block(b)))
+                    .unwrap_or_default()
+            ),
+            Statement::Foreach { variable, body, .. } => {
+                format!("foreach:{}[{}]", variable.name, block(body))
+            }
+            Statement::While { body, .. } => format!("while[{}]", block(body)),
+            Statement::Try {
+                body,
+                catches,
+                finally,
+                ..
+            } => format!(
+                "try[{}]{}{}",
+                block(body),
+                catches
+                    .first()
+                    .map(|c| format!("catch[{}]", block(&c.body)))
+                    .unwrap_or_default(),
+                finally
+                    .as_ref()
+                    .map(|b| format!("finally[{}]", block(b)))
+                    .unwrap_or_default()
+            ),
+            Statement::Function(f) => format!(
+                "function:{}/{}[{}]",
+                f.name,
+                f.body.params.len(),
+                f.body.end.as_ref().map(block).unwrap_or_default()
+            ),
+            Statement::Break { .. } => "break".into(),
+            Statement::Continue { .. } => "continue".into(),
+            Statement::Return { .. } => "return".into(),
+            Statement::Throw { .. } => "throw".into(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn generated_blocks_and_statements_parse(
+            statements in prop::collection::vec(gen_stmt(), 1..4),
+            nl in any::<bool>(),
+        ) {
+            let src = statements
+                .iter()
+                .map(|s| render(s, nl))
+                .collect::<Vec<_>>()
+                .join(if nl { "\n" } else { "; " });
+            let script = match parse_script(&src) {
+                Ok(s) => s,
+                Err(e) => return Err(TestCaseError::fail(format!("{src}\n{e:#?}"))),
+            };
+            let got: Vec<String> = script.statements.iter().map(ast_shape).collect();
+            let want: Vec<String> = statements.iter().map(gen_shape).collect();
+            prop_assert_eq!(got, want, "{}", src);
+            for st in &script.statements {
+                let span = st.span();
+                prop_assert!(span.start < span.end && span.end <= src.len());
+            }
+            prop_assert!(!is_incomplete(&src));
+            // cut anywhere inside a block: never a panic, and an unclosed brace asks for more
+            if let Some(open) = src.rfind('{') {
+                let cut = &src[..=open];
+                prop_assert!(is_incomplete(cut), "{:?}", cut);
             }
         }
     }
