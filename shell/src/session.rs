@@ -67,9 +67,13 @@ pub fn run_with(store: &Store, script: &Script, output: OutputFormat) -> i32 {
     drop(ev);
     match outcome {
         Outcome::Stopped => 1,
-        Outcome::Completed { had_error } => {
+        Outcome::Completed {
+            had_error,
+            exit_code,
+        } => {
             match save_if_changed(store, &opened.loaded, &working) {
-                Ok(_) => i32::from(had_error),
+                // `exit N` sets the code; a skipped command still makes it at least 1.
+                Ok(_) => exit_code.unwrap_or(0).max(i32::from(had_error)),
                 Err(code) => code,
             }
         }
@@ -157,8 +161,12 @@ pub fn save_if_changed(
 /// How an evaluation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// Every statement ran; `had_error` when a non-terminating error was reported (exit 1).
-    Completed { had_error: bool },
+    /// Every statement ran (or `exit N` ended the script); `had_error` when a non-terminating
+    /// error was reported (exit 1).
+    Completed {
+        had_error: bool,
+        exit_code: Option<i32>,
+    },
     /// A terminating error stopped the run (already reported): nothing may be saved.
     Stopped,
 }
@@ -227,6 +235,7 @@ pub fn execute(ev: &mut Evaluator, script: &Script, ast: &Ast, output: OutputFor
     match result {
         Ok(()) => Outcome::Completed {
             had_error: ev.had_error,
+            exit_code: ev.exit_code,
         },
         Err(e) => {
             eprint!("{}", describe(script, &e));

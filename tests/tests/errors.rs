@@ -153,3 +153,50 @@ fn unknown_cmdlet_suggests_the_right_one() {
         r.stderr
     );
 }
+
+#[test]
+fn remove_without_confirm_false_is_refused_when_nobody_can_answer() {
+    let ws = Workspace::new();
+    ws.seed();
+    assert_eq!(
+        ws.mailsec(&[
+            "-c",
+            "New-MailContact -Name P -ExternalEmailAddress p@partner.example"
+        ])
+        .code,
+        0
+    );
+    let r = ws.mailsec(&["-c", "Remove-MailContact P"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("nobody can answer in a non-interactive run"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("-Confirm:$false"), "{}", r.stderr);
+    assert!(
+        ws.read("mailsec.yaml").contains("Name: P"),
+        "nothing was removed"
+    );
+    assert_eq!(
+        ws.mailsec(&["-c", "Remove-MailContact P -Confirm:$false"])
+            .code,
+        0
+    );
+    let yaml: serde_norway::Value = serde_norway::from_str(&ws.read("mailsec.yaml")).unwrap();
+    assert!(yaml.get("mailContacts").is_none(), "{yaml:?}");
+    assert_eq!(yaml["removals"][0]["Name"], "P");
+}
+
+#[test]
+fn exit_sets_the_code_and_the_run_is_saved() {
+    let ws = Workspace::new();
+    ws.seed();
+    let r = ws.mailsec(&[
+        "-c",
+        "New-MailContact -Name Q -ExternalEmailAddress q@partner.example\nexit 3",
+    ]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(ws.read("mailsec.yaml").contains("Name: Q"));
+}

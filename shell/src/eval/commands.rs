@@ -899,14 +899,30 @@ impl Evaluator<'_> {
                 ConfirmImpact::Medium => asked.is_some_and(Value::is_truthy),
             };
             if ask {
-                if let Some(confirm) = io.confirm.as_mut() {
-                    let target = bound
-                        .get("Identity")
-                        .or_else(|| bound.get("Name"))
-                        .map(|v| v.to_string())
-                        .unwrap_or_default();
-                    if !confirm(&format!("Are you sure you want to perform this action?\nPerforming the operation \"{}\" on target \"{target}\".", sig.name)) {
-                        return Ok(Vec::new());
+                let target = bound
+                    .get("Identity")
+                    .or_else(|| bound.get("Name"))
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                match io.confirm.as_mut() {
+                    Some(confirm) => {
+                        if !confirm(&format!("Are you sure you want to perform this action?\nPerforming the operation \"{}\" on target \"{target}\".", sig.name)) {
+                            return Ok(Vec::new());
+                        }
+                    }
+                    // PowerShell's ConfirmImpact High: with nobody to answer, the command is refused.
+                    None => {
+                        let mut e = RuntimeError::new(
+                            format!(
+                                "{} asks for confirmation before changing \"{target}\", and nobody can answer in a non-interactive run.",
+                                sig.name
+                            ),
+                            c.name_span,
+                        )
+                        .help("add -Confirm:$false to go ahead without asking (or -WhatIf to see what it would do)");
+                        e.command = Some(sig.name.to_string());
+                        e.category = Some("InvalidOperation");
+                        return Err(e);
                     }
                 }
             }
@@ -915,7 +931,7 @@ impl Evaluator<'_> {
             Some(a) => a.to_lowercase(),
             None => self.preference("WarningPreference"),
         };
-        let mut ctx = Context::new(self.state, self.live, self.location.clone());
+        let mut ctx = Context::new(self.state, &self.live, self.location.clone());
         ctx.what_if = what_if;
         let result = (def.run)(&bound, &mut ctx);
         let quiet_warnings = matches!(warning_action.as_str(), "silentlycontinue" | "ignore");

@@ -62,7 +62,9 @@ struct Scope {
 
 pub struct Evaluator<'s> {
     pub state: &'s mut DesiredState,
-    pub live: &'s LiveState,
+    /// The backends as read for this run: borrowed for a script run, owned by a REPL session
+    /// (which swaps in a fresh read after an apply, see [`Evaluator::set_live`]).
+    pub live: std::borrow::Cow<'s, LiveState>,
     /// Names the backends in not-found messages.
     pub location: String,
     /// Relative paths in scripts resolve here first.
@@ -101,7 +103,7 @@ impl<'s> Evaluator<'s> {
     ) -> Self {
         Evaluator {
             state,
-            live,
+            live: std::borrow::Cow::Borrowed(live),
             location,
             base_dir,
             scopes: vec![Scope::default()],
@@ -118,6 +120,11 @@ impl<'s> Evaluator<'s> {
             last_ok: true,
             error_count: 0,
         }
+    }
+
+    /// Use `live` as the backends' state from now on (a REPL session after the backends changed).
+    pub fn set_live(&mut self, live: LiveState) {
+        self.live = std::borrow::Cow::Owned(live);
     }
 
     /// The arguments `mailsec run FILE.ps1 ARGS...` passes: a top-level `param(...)` binds them

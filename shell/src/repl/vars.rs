@@ -1,11 +1,9 @@
 //! One evaluator for the whole session, so that variables set by one entry are there in the next.
 //!
-//! `Evaluator` keeps its variables privately and borrows the working state and the live state for
-//! its whole life. Until it can hand its variables over (`Evaluator::with_vars` / `into_vars`), the
-//! session keeps one evaluator and points it, entry by entry, at the state just loaded (written
-//! through its `&mut` slot) and at the backends just read. A live state that differs from the last
-//! one is leaked to get the evaluator's lifetime: this happens only when the backends changed (after
-//! an apply), and the memory returns at exit.
+//! `Evaluator` keeps its variables, functions and script blocks privately and borrows the working
+//! state for its whole life. The session keeps one evaluator and points it, entry by entry, at the
+//! state just loaded (written through its `&mut` slot) and at the backends just read (owned, swapped
+//! in with `Evaluator::set_live` when they changed).
 
 use std::path::PathBuf;
 
@@ -14,6 +12,15 @@ use mailsec_state::model::DesiredState;
 
 use crate::eval::Evaluator;
 
+/// What the evaluator starts from before the first entry reads the backends.
+static EMPTY: LiveState = LiveState {
+    smime_config: None,
+    mailboxes: Vec::new(),
+    mail_contacts: Vec::new(),
+    inbound_connectors: Vec::new(),
+    outbound_connectors: Vec::new(),
+};
+
 pub struct Persistent<'s> {
     ev: Evaluator<'s>,
 }
@@ -21,10 +28,9 @@ pub struct Persistent<'s> {
 impl<'s> Persistent<'s> {
     /// An evaluator writing into `slot` (the session's working state).
     pub fn new(slot: &'s mut DesiredState, base_dir: PathBuf) -> Self {
-        let empty: &'static LiveState = Box::leak(Box::default());
-        Persistent {
-            ev: Evaluator::new(slot, empty, String::new(), base_dir),
-        }
+        let mut ev = Evaluator::new(slot, &EMPTY, String::new(), base_dir);
+        ev.set_live(LiveState::default());
+        Persistent { ev }
     }
 
     /// Start an entry on `state` (just loaded) and `live` (just read). Returns whether the backends
@@ -39,7 +45,7 @@ impl<'s> Persistent<'s> {
         *self.ev.state = state;
         let changed = *self.ev.live != live;
         if changed {
-            self.ev.live = Box::leak(Box::new(live));
+            self.ev.set_live(live);
         }
         self.ev.location = location;
         self.ev.base_dir = base_dir;
@@ -57,7 +63,7 @@ impl<'s> Persistent<'s> {
     }
 
     pub fn live(&self) -> &LiveState {
-        self.ev.live
+        &self.ev.live
     }
 }
 
