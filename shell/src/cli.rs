@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 
+    /// Map a Windows folder in scripts to a local one, e.g. 'C:\\Users\\Gold=/home/gold' (repeatable;
+    /// MAILSEC_PATH_MAP takes the same entries separated by ';'). A path that exists as written is used first.
+    #[arg(long = "path-map", global = true, value_name = "WINDOWS=LOCAL")]
+    pub path_map: Vec<String>,
+
     /// Run these commands (PowerShell syntax) and save the state once at the end.
     #[arg(
         short = 'c',
@@ -207,6 +212,18 @@ pub fn run_in_session(store: &Store, words: &[&str]) -> i32 {
 /// Parse the arguments and run; returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    let mut path_map = cli.path_map.clone();
+    if let Ok(env) = std::env::var("MAILSEC_PATH_MAP") {
+        path_map.extend(
+            env.split(';')
+                .filter(|e| !e.trim().is_empty())
+                .map(str::to_string),
+        );
+    }
+    if let Err(e) = crate::eval::dotnet::set_path_map(&path_map) {
+        eprintln!("error: {e}");
+        return 2;
+    }
     let store = Store::new(&cli.state);
     match (&cli.sub, &cli.command, &cli.script) {
         (Some(sub), _, _) => dispatch(&store, sub, cli.output),

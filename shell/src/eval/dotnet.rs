@@ -14,17 +14,68 @@ fn canonical_type(name: &str) -> String {
     n.strip_prefix("system.").map(str::to_string).unwrap_or(n)
 }
 
-/// Where a path a script names is looked for: as written if absolute, else beside the script, then in the working directory.
+/// Windows path prefixes and the local folders they stand for (`--path-map 'C:\Users\Gold=/home/gold'`).
+static PATH_MAP: std::sync::OnceLock<Vec<(String, PathBuf)>> = std::sync::OnceLock::new();
+
+/// Set the path map once, at start-up; entries are `WINDOWS_PREFIX=LOCAL_DIR`.
+pub fn set_path_map(entries: &[String]) -> Result<(), String> {
+    let mut map = Vec::new();
+    for e in entries {
+        let (from, to) = e.split_once('=').ok_or_else(|| {
+            format!("--path-map '{e}' must look like 'C:\\Users\\Gold=/home/gold'")
+        })?;
+        if from.trim().is_empty() || to.trim().is_empty() {
+            return Err(format!("--path-map '{e}': both sides of '=' are needed"));
+        }
+        map.push((normalise_windows(from.trim()), PathBuf::from(to.trim())));
+    }
+    // Longest prefix first, so the most specific mapping wins.
+    map.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+    let _ = PATH_MAP.set(map);
+    Ok(())
+}
+
+/// Lower-case, forward slashes, no trailing slash: Windows paths compare that way.
+fn normalise_windows(p: &str) -> String {
+    p.replace('\\', "/").trim_end_matches('/').to_lowercase()
+}
+
+fn is_windows_path(p: &str) -> bool {
+    let b = p.as_bytes();
+    (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':') || p.starts_with("\\\\")
+}
+
+/// Where a path a script names is looked for, in order: as written (absolute, or beside the
+/// script, then in the working directory); then, for a Windows path, through `--path-map`.
 pub fn candidates(path: &str, base_dir: &Path) -> Vec<PathBuf> {
     let p = PathBuf::from(path);
+    let mut out = Vec::new();
     if p.is_absolute() {
-        return vec![p];
+        out.push(p);
+    } else if !is_windows_path(path) {
+        out.push(base_dir.join(&p));
+        if let Ok(cwd) = std::env::current_dir() {
+            let c = cwd.join(&p);
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
     }
-    let mut out = vec![base_dir.join(&p)];
-    if let Ok(cwd) = std::env::current_dir() {
-        let c = cwd.join(&p);
-        if !out.contains(&c) {
-            out.push(c);
+    if is_windows_path(path) || path.contains('\\') {
+        let norm = normalise_windows(path);
+        for (from, to) in PATH_MAP.get().map(Vec::as_slice).unwrap_or_default() {
+            if let Some(rest) = norm.strip_prefix(from.as_str()) {
+                if rest.is_empty() || rest.starts_with('/') {
+                    // Keep the case of the rest as written.
+                    let original_rest = &path.replace('\\', "/")[from.len()..];
+                    out.push(to.join(original_rest.trim_start_matches('/')));
+                    break;
+                }
+            }
+        }
+        if !is_windows_path(path) {
+            let slashed = path.replace('\\', "/");
+            out.push(base_dir.join(&slashed));
         }
     }
     out
@@ -40,14 +91,22 @@ pub fn read_file(path: &str, base_dir: &Path, span: Span) -> Result<Vec<u8>, Run
             });
         }
     }
-    Err(RuntimeError::new(
-        format!(
-            "Could not find file '{path}'. Tried: {}",
-            tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-        ),
-        span,
-    )
-    .help("check the path; a relative path is looked for beside the script, then in the working directory"))
+    let tried_text = if tried.is_empty() {
+        "nothing (no --path-map entry covers it)".to_string()
+    } else {
+        tried
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(RuntimeError::new(format!("Could not find file '{path}'. Tried: {tried_text}"), span).help(
+        if is_windows_path(path) {
+            "a Windows path: map its folder to a local one with --path-map 'C:\\Users\\Gold=/home/gold' (or MAILSEC_PATH_MAP, entries separated by ';')"
+        } else {
+            "check the path; a relative path is looked for beside the script, then in the working directory"
+        },
+    ))
 }
 
 fn arg<'a>(args: &'a [Value], i: usize, what: &str, span: Span) -> Result<&'a Value, RuntimeError> {
@@ -104,5 +163,34 @@ pub fn call_static(
         }
         _ => Err(RuntimeError::new(format!("[{type_name}]::{member} is not supported in mailsec"), span)
             .help("supported: [System.IO.File]::ReadAllBytes/ReadAllText/Exists, [Convert]::ToBase64String/FromBase64String")),
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn windows_paths_go_through_the_map_only() {
+        let _ = set_path_map(&[
+            "C:\\Users\\Gold=/home/gold".to_string(),
+            "C:\\Users=/srv/users".to_string(),
+        ]);
+        let c = candidates(
+            "C:\\Users\\Gold\\Downloads\\chainOfTrust.sst",
+            Path::new("/scripts"),
+        );
+        assert_eq!(
+            c,
+            vec![PathBuf::from("/home/gold/Downloads/chainOfTrust.sst")]
+        );
+        let c = candidates("c:\\users\\bob\\x.cer", Path::new("/scripts"));
+        assert_eq!(c, vec![PathBuf::from("/srv/users/bob/x.cer")]);
+        assert!(candidates("D:\\nowhere\\x.cer", Path::new("/s")).is_empty());
+        assert_eq!(
+            candidates("certs\\a.cer", Path::new("/s")).last(),
+            Some(&PathBuf::from("/s/certs/a.cer"))
+        );
+        assert!(set_path_map(&["nonsense".to_string()]).is_err());
     }
 }

@@ -103,6 +103,13 @@ fn alive(pid: u32) -> bool {
 /// Take the lock at `path`. Returns a notice when a dead holder's lock was taken over.
 pub fn acquire(path: &Path, operation: &str) -> Result<(LockGuard, Option<String>), LockError> {
     let mut notice = None;
+    // A state file in a folder that does not exist yet: the folder is made for it.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(|e| LockError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+    }
     for _ in 0..3 {
         let info = LockInfo {
             id: Uuid::new_v4(),
