@@ -10,7 +10,7 @@ use crate::convert::{to_bytes, to_multi_bytes, to_string, to_u32, MultiEdit};
 use crate::identity::{resolve, Candidate};
 use crate::signature::{Destination, ParamSpec, ParamType as T, Signature};
 use crate::value::{Object, Value};
-use crate::{mail_contact, mailbox, CmdletError};
+use crate::{recipients, CmdletError};
 
 fn query(s: Signature, name: &'static str, ty: T, help: &'static str) -> Signature {
     let mut s = s.property(name, ty, help);
@@ -43,7 +43,11 @@ pub fn test_signature() -> Signature {
         "Test-SmimeCertificate",
         "Check a recipient's published certificates (or a given one) against the organization's issuing CAs and the S/MIME profile.",
     )
-    .identity(false, "A mailbox or mail contact: name, alias, email address, DN or GUID.");
+    .identity(
+        "RecipientIdParameter",
+        false,
+        "A mailbox or mail contact: name, alias, email address, DN or GUID.",
+    );
     let s = query(
         s,
         "Certificate",
@@ -59,7 +63,7 @@ pub fn test_signature() -> Signature {
     let s = query(
         s,
         "Purpose",
-        T::Enum(&["Any", "Signing", "Encryption"]),
+        T::Enum("Purpose", &["Any", "Signing", "Encryption"]),
         "What it must be good for: Any (default), Signing or Encryption.",
     );
     common(s)
@@ -69,7 +73,7 @@ pub fn test_signature() -> Signature {
         )
         .example(
             "Test a file before publishing it",
-            "Test-SmimeCertificate -Certificate 'partner.cer' -EmailAddress partner@example.com",
+            "Test-SmimeCertificate -Certificate 'input/partner.cer' -EmailAddress baptiste@cravaterouge.com",
         )
 }
 
@@ -128,7 +132,7 @@ fn crls(args: &Bound) -> Result<Vec<Vec<u8>>, CmdletError> {
 /// Every recipient Get-* can see (desired over backend), with what it publishes.
 fn recipients(ctx: &Context) -> Vec<(Recipient, Candidate)> {
     let mut out = Vec::new();
-    for (m, _) in mailbox::view(ctx) {
+    for (m, _) in recipients::all_mailboxes(ctx) {
         let mut addresses: Vec<String> = m.primary_smtp_address.iter().cloned().collect();
         addresses.extend(m.email_addresses.iter().flatten().map(|a| strip(a)));
         let published = published(&m.user_certificate, &m.user_smime_certificate);
@@ -140,10 +144,10 @@ fn recipients(ctx: &Context) -> Vec<(Recipient, Candidate)> {
                 addresses,
                 published,
             },
-            mailbox::candidate(&m),
+            recipients::mailbox_candidate(&m),
         ));
     }
-    for (c, _) in mail_contact::view(ctx) {
+    for (c, _) in recipients::all_contacts(ctx) {
         let mut addresses = vec![strip(&c.external_email_address)];
         addresses.extend(c.primary_smtp_address.iter().cloned());
         addresses.extend(c.email_addresses.iter().flatten().map(|a| strip(a)));
@@ -156,7 +160,7 @@ fn recipients(ctx: &Context) -> Vec<(Recipient, Candidate)> {
                 addresses,
                 published,
             },
-            mail_contact::candidate(&c),
+            recipients::contact_candidate(&c),
         ));
     }
     out

@@ -1,23 +1,28 @@
-//! What the inbound and outbound connector cmdlets share: the view, identity lookup, and New/Set/Get/Remove over a connector type.
+//! What the connector cmdlets share (inbound, outbound, send, receive): the view, identity lookup, and
+//! New/Set/Get/Remove over a connector type, with every value and rule checked before the operation is made.
 
 use mailsec_state::backend::LiveState;
-use mailsec_state::model::{DesiredState, ObjectKind, ObjectRef};
-use mailsec_state::ops::{OpError, Operation};
+use mailsec_state::model::{DesiredState, ObjectKind, ObjectRef, Violation};
+use mailsec_state::ops::Operation;
 use mailsec_state::Uuid;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use crate::context::{Bound, Context};
 use crate::convert::{property_json, to_string};
 use crate::identity::{resolve, Candidate};
-use crate::objects::{object_of, source};
-use crate::signature::{Destination, Signature};
+use crate::objects::{present, source};
+use crate::query::Query;
+use crate::signature::{Destination, ParamType, Signature};
 use crate::value::Value;
 use crate::CmdletError;
 
-/// One connector type's place in the model.
-pub trait ConnectorKind: Clone + Serialize + DeserializeOwned {
+/// The changes of one command, as (property, new value).
+pub type Patch = Vec<(String, Json)>;
+
+/// One connector type's place in the model and its Exchange rules.
+pub trait ConnectorKind: Clone + Serialize + DeserializeOwned + PartialEq {
     const KIND: ObjectKind;
     const COLUMNS: &'static [&'static str];
     fn desired(s: &DesiredState) -> &Vec<Self>;
@@ -26,9 +31,33 @@ pub trait ConnectorKind: Clone + Serialize + DeserializeOwned {
     fn name(&self) -> &str;
     fn fresh(guid: Uuid, name: &str) -> Self;
     fn new_op(self) -> Operation;
+    /// The object's own rules (cmdlets.md 4.1 / 5.1).
+    fn validate(&self) -> Vec<Violation>;
+    /// Output properties in Exchange's order, each with the value shown when unset.
+    fn layout() -> Vec<(&'static str, Json)> {
+        Vec::new()
+    }
+    /// Properties shown differently from the stored form (e.g. SenderDomains as address spaces).
+    fn shown(&self) -> Vec<(String, Value)> {
+        Vec::new()
+    }
+    /// Adjust the changes of one command before they are applied (usage switches, defaults).
+    fn adjust(_args: &Bound, _patch: &mut Patch, _creating: bool) -> Result<(), CmdletError> {
+        Ok(())
+    }
+    /// Rules across objects (checked against the desired state and the backends), and warnings.
+    fn check_with(
+        &self,
+        _ctx: &mut Context,
+        _others: &[Self],
+        _args: &Bound,
+    ) -> Result<(), CmdletError> {
+        Ok(())
+    }
 }
 
-fn view<C: ConnectorKind>(ctx: &Context) -> Vec<(C, bool)> {
+/// Desired connectors (managed), then those only a backend has (read-only); removed ones are gone.
+pub fn view<C: ConnectorKind>(ctx: &Context) -> Vec<(C, bool)> {
     let mut out: Vec<(C, bool)> = C::desired(ctx.state)
         .iter()
         .map(|c| (c.clone(), true))
@@ -47,7 +76,7 @@ fn find<C: ConnectorKind>(args: &Bound, ctx: &Context) -> Result<(C, bool), Cmdl
     let all = view::<C>(ctx);
     let cands: Vec<Candidate> = all
         .iter()
-        .map(|(c, _)| Candidate::new(c.guid(), c.name()))
+        .map(|(c, _)| Candidate::new(c.guid(), c.name()).of_kind(C::KIND))
         .collect();
     let guid = resolve(&id, &cands, &ctx.location)?.guid;
     all.into_iter()
@@ -58,13 +87,19 @@ fn find<C: ConnectorKind>(args: &Bound, ctx: &Context) -> Result<(C, bool), Cmdl
         })
 }
 
-fn output<C: ConnectorKind>(c: &C, managed: bool) -> Value {
-    object_of(
-        C::KIND.noun(),
-        c,
-        vec![source(managed)],
-        C::COLUMNS.to_vec(),
-    )
+pub fn output<C: ConnectorKind>(c: &C, managed: bool) -> Value {
+    let mut layout = vec![
+        ("Identity", Json::String(c.name().to_string())),
+        ("Name", Json::Null),
+    ];
+    layout.extend(C::layout());
+    layout.extend([
+        ("Guid", Json::String(c.guid().to_string())),
+        ("IsValid", Json::Bool(true)),
+    ]);
+    let mut extra = c.shown();
+    extra.push(source(managed));
+    present(C::KIND.noun(), c, &layout, extra, C::COLUMNS.to_vec())
 }
 
 /// The property changes the bound arguments ask for, checked against the current object.
@@ -72,8 +107,11 @@ fn changes<C: ConnectorKind>(
     sig: &Signature,
     args: &Bound,
     current: &C,
-) -> Result<Vec<(String, Json)>, CmdletError> {
-    let cur = serde_json::to_value(current).unwrap_or(Json::Null);
+) -> Result<Patch, CmdletError> {
+    let cur = match serde_json::to_value(current) {
+        Ok(Json::Object(m)) => m,
+        _ => Map::new(),
+    };
     let mut out = Vec::new();
     for (pname, value) in &args.values {
         let Some(spec) = sig.param(pname) else {
@@ -82,16 +120,51 @@ fn changes<C: ConnectorKind>(
         let Destination::Property(prop) = spec.destination else {
             continue;
         };
+        if spec.ty == ParamType::Switch {
+            // Usage switches (-Internet, -Partner ...) are turned into Usage by `adjust`.
+            continue;
+        }
         out.push((prop.to_string(), property_json(spec, value, cur.get(prop))?));
     }
     Ok(out)
 }
 
-fn invalid(e: String) -> CmdletError {
-    CmdletError::Invalid {
-        param: None,
-        message: e,
+/// The broken rules as one error naming the first property at fault.
+pub fn violations(object: &str, v: Vec<Violation>) -> Result<(), CmdletError> {
+    match v.first() {
+        None => Ok(()),
+        Some(first) => Err(CmdletError::Invalid {
+            param: Some(first.property.to_string()),
+            message: if v.len() == 1 {
+                first.message.clone()
+            } else {
+                format!(
+                    "{object} would be invalid: {}",
+                    v.iter()
+                        .map(|x| x.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
+            },
+        }),
     }
+}
+
+fn patched<C: ConnectorKind>(base: &C, patch: &Patch) -> Result<C, CmdletError> {
+    mailsec_state::patch::set_properties(base, patch.iter().cloned()).map_err(|message| {
+        CmdletError::Invalid {
+            param: None,
+            message,
+        }
+    })
+}
+
+fn others<C: ConnectorKind>(ctx: &Context, me: Uuid) -> Vec<C> {
+    view::<C>(ctx)
+        .into_iter()
+        .filter(|(c, _)| c.guid() != me)
+        .map(|(c, _)| c)
+        .collect()
 }
 
 pub fn new<C: ConnectorKind>(
@@ -100,31 +173,41 @@ pub fn new<C: ConnectorKind>(
     ctx: &mut Context,
 ) -> Result<Vec<Value>, CmdletError> {
     let name = to_string("Name", args.get("Name").unwrap_or(&Value::Null))?;
-    if name.trim().is_empty() || name.chars().count() > 64 {
-        return Err(CmdletError::invalid(
-            "Name",
-            "Name must be 1 to 64 characters.",
-        ));
-    }
+    crate::checks::check_value("Name", crate::signature::Check::Name, &name)?;
     if let Some((c, _)) = view::<C>(ctx)
         .into_iter()
         .find(|(c, _)| c.name().eq_ignore_ascii_case(&name))
     {
-        return Err(OpError::AlreadyExists {
-            kind: C::KIND.noun(),
-            name: c.name().to_string(),
-        }
-        .into());
+        return Err(duplicate::<C>(ctx, &name, &c));
     }
     let base = C::fresh(Uuid::new_v4(), &name);
-    let patch = changes(sig, args, &base)?;
-    let connector: C = mailsec_state::patch::set_properties(&base, patch).map_err(invalid)?;
+    let mut patch = changes(sig, args, &base)?;
+    C::adjust(args, &mut patch, true)?;
+    let connector: C = patched(&base, &patch)?;
+    violations(
+        &format!("{} '{}'", C::KIND.noun(), name),
+        connector.validate(),
+    )?;
+    connector.check_with(ctx, &others::<C>(ctx, connector.guid()), args)?;
     ctx.submit(connector.clone().new_op())?;
     Ok(if ctx.what_if {
         Vec::new()
     } else {
         vec![output(&connector, true)]
     })
+}
+
+fn duplicate<C: ConnectorKind>(ctx: &Context, name: &str, existing: &C) -> CmdletError {
+    CmdletError::Duplicate {
+        param: "Name".into(),
+        message: format!(
+            "Active Directory operation failed on '{}'. The object '{name}' already exists: it is the {} '{}' (Guid {}).",
+            ctx.location,
+            C::KIND.noun(),
+            existing.name(),
+            existing.guid()
+        ),
+    }
 }
 
 pub fn set<C: ConnectorKind>(
@@ -144,19 +227,25 @@ pub fn set<C: ConnectorKind>(
             hint: "It was not created through mailsec, so mailsec does not own it.".into(),
         });
     }
-    let patch = changes(sig, args, &current)?;
+    let mut patch = changes(sig, args, &current)?;
+    C::adjust(args, &mut patch, false)?;
     if let Some((_, Json::String(n))) = patch.iter().find(|(k, _)| k == "Name") {
-        let clash = view::<C>(ctx)
+        crate::checks::check_value("Name", crate::signature::Check::Name, n)?;
+        if let Some((c, _)) = view::<C>(ctx)
             .into_iter()
-            .any(|(c, _)| c.guid() != current.guid() && c.name().eq_ignore_ascii_case(n));
-        if clash {
-            return Err(OpError::AlreadyExists {
-                kind: C::KIND.noun(),
-                name: n.clone(),
-            }
-            .into());
+            .find(|(c, _)| c.guid() != current.guid() && c.name().eq_ignore_ascii_case(n))
+        {
+            return Err(duplicate::<C>(ctx, n, &c));
         }
     }
+    let cur = serde_json::to_value(&current).unwrap_or(Json::Null);
+    patch.retain(|(k, v)| {
+        let old = cur.get(k).unwrap_or(&Json::Null);
+        !mailsec_state::plan::same_value(k, old, v) || (k == "Name" && old != v)
+    });
+    let updated: C = patched(&current, &patch)?;
+    violations(&target.to_string(), updated.validate())?;
+    updated.check_with(ctx, &others::<C>(ctx, updated.guid()), args)?;
     let changed = !patch.is_empty()
         && ctx.submit(Operation::SetConnector {
             target: target.clone(),
@@ -168,14 +257,21 @@ pub fn set<C: ConnectorKind>(
     Ok(Vec::new())
 }
 
-pub fn get<C: ConnectorKind>(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
-    match args.get("Identity") {
-        None | Some(Value::Null) => Ok(view::<C>(ctx).iter().map(|(c, m)| output(c, *m)).collect()),
-        Some(_) => {
-            let (c, managed) = find::<C>(args, ctx)?;
-            Ok(vec![output(&c, managed)])
-        }
-    }
+pub fn get<C: ConnectorKind>(
+    args: &Bound,
+    ctx: &mut Context,
+    keep: impl Fn(&C) -> bool,
+) -> Result<Vec<Value>, CmdletError> {
+    let selected = match args.get("Identity") {
+        None | Some(Value::Null) => view::<C>(ctx),
+        Some(_) => vec![find::<C>(args, ctx)?],
+    };
+    let objects = selected
+        .iter()
+        .filter(|(c, _)| keep(c))
+        .map(|(c, m)| output(c, *m))
+        .collect();
+    Query { sort_by: &[] }.run(args, ctx, objects)
 }
 
 pub fn remove<C: ConnectorKind>(

@@ -19,6 +19,18 @@ pub enum CmdletError {
         param: Option<String>,
         message: String,
     },
+    #[error("The operation couldn't be performed because object '{identity}' couldn't be found on '{location}'. (it is a {found}, not a {wanted}.)")]
+    WrongType {
+        identity: String,
+        location: String,
+        found: &'static str,
+        wanted: &'static str,
+    },
+    /// A Name, Alias or address another object already has (the message names that object).
+    #[error("{message}")]
+    Duplicate { param: String, message: String },
+    #[error("The parameter '{param}' {why}.")]
+    Refused { param: String, why: String },
     #[error("{0}")]
     Op(#[from] OpError),
     #[error("{what} exists only in the backend, so it is read-only here: mailsec changes only objects in the desired state. {hint}")]
@@ -36,7 +48,9 @@ impl CmdletError {
     /// PowerShell's error category, shown in `CategoryInfo`.
     pub fn category(&self) -> &'static str {
         match self {
-            CmdletError::NotFound { .. } => "ObjectNotFound",
+            CmdletError::NotFound { .. } | CmdletError::WrongType { .. } => "ObjectNotFound",
+            CmdletError::Refused { .. } => "InvalidArgument",
+            CmdletError::Duplicate { .. } => "ResourceExists",
             CmdletError::Ambiguous { .. } => "InvalidArgument",
             CmdletError::Transform { .. } => "InvalidData",
             CmdletError::Invalid { .. } => "InvalidArgument",
@@ -50,11 +64,17 @@ impl CmdletError {
     pub fn param(&self) -> Option<&str> {
         match self {
             CmdletError::NotFound { .. }
+            | CmdletError::WrongType { .. }
             | CmdletError::Ambiguous { .. }
             | CmdletError::ReadOnly { .. } => Some("Identity"),
+            CmdletError::Refused { param, .. } | CmdletError::Duplicate { param, .. } => {
+                Some(param)
+            }
             CmdletError::Transform { param, .. } => Some(param),
             CmdletError::Invalid { param, .. } => param.as_deref(),
-            CmdletError::Op(OpError::InvalidValue { property, .. }) => Some(property),
+            CmdletError::Op(OpError::InvalidValue { property, .. }) if !property.contains(',') => {
+                Some(property)
+            }
             CmdletError::Op(_) => None,
         }
     }

@@ -70,3 +70,46 @@ pub fn source(managed: bool) -> (String, Value) {
         ),
     )
 }
+
+/// An output object laid out as Exchange shows it: `layout` names the properties in order, each with the value
+/// Exchange shows when it is unset; the model's other properties follow, then `extra`.
+pub fn present<T: Serialize>(
+    type_name: &str,
+    obj: &T,
+    layout: &[(&str, Json)],
+    extra: Vec<(String, Value)>,
+    default_columns: Vec<&'static str>,
+) -> Value {
+    let model = match serde_json::to_value(obj) {
+        Ok(Json::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let mut props: Vec<(String, Value)> = Vec::new();
+    let taken = |props: &Vec<(String, Value)>, k: &str| props.iter().any(|(p, _)| p == k);
+    for (name, default) in layout {
+        if let Some((_, v)) = extra.iter().find(|(k, _)| k == name) {
+            props.push((name.to_string(), v.clone()));
+            continue;
+        }
+        let v = match model.get(*name) {
+            Some(v) if !v.is_null() => v,
+            _ => default,
+        };
+        props.push((name.to_string(), from_json(v)));
+    }
+    for (k, v) in &model {
+        if !taken(&props, k) {
+            props.push((k.clone(), from_json(v)));
+        }
+    }
+    for (k, v) in extra {
+        if !taken(&props, &k) {
+            props.push((k, v));
+        }
+    }
+    Value::Object(Object {
+        type_name: type_name.to_string(),
+        props,
+        default_columns,
+    })
+}

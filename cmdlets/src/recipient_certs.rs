@@ -22,15 +22,13 @@ pub fn add_params(s: Signature) -> Signature {
     )
 }
 
-/// Submit the certificate operations the bound arguments ask for; `current` gives a list's present value.
-/// Returns whether anything changed.
-pub fn apply(
+/// The new certificate lists the bound arguments ask for (checked before any operation is made);
+/// `current` gives a list's present value.
+pub fn prepare(
     args: &Bound,
-    ctx: &mut Context,
-    recipient: &ObjectRef,
     current: impl Fn(CertAttribute) -> Vec<Cert>,
-) -> Result<bool, CmdletError> {
-    let mut changed = false;
+) -> Result<Vec<(CertAttribute, Vec<Cert>)>, CmdletError> {
+    let mut out = Vec::new();
     for attribute in [
         CertAttribute::UserCertificate,
         CertAttribute::UserSMimeCertificate,
@@ -39,12 +37,32 @@ pub fn apply(
             continue;
         };
         let edit = to_multi_bytes(attribute.property(), v)?;
-        let now: Vec<Vec<u8>> = current(attribute)
-            .iter()
-            .map(|c| c.bytes().to_vec())
-            .collect();
+        let existing = current(attribute);
+        let now: Vec<Vec<u8>> = existing.iter().map(|c| c.bytes().to_vec()).collect();
         let next = edit.resolve(&now, |a, b| a == b);
-        let certificates = next.into_iter().map(Cert::from_bytes).collect();
+        // Certificates already published are kept as they are; only new bytes are read.
+        let certs = next
+            .into_iter()
+            .map(
+                |b| match existing.iter().find(|c| c.bytes() == b.as_slice()) {
+                    Some(c) => c.clone(),
+                    None => Cert::from_bytes(b),
+                },
+            )
+            .collect();
+        out.push((attribute, certs));
+    }
+    Ok(out)
+}
+
+/// Submit the prepared certificate lists; returns whether anything changed.
+pub fn submit(
+    ctx: &mut Context,
+    recipient: &ObjectRef,
+    lists: Vec<(CertAttribute, Vec<Cert>)>,
+) -> Result<bool, CmdletError> {
+    let mut changed = false;
+    for (attribute, certificates) in lists {
         changed |= ctx.submit(Operation::SetRecipientCertificates {
             recipient: recipient.clone(),
             attribute,

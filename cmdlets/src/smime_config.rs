@@ -174,6 +174,7 @@ pub fn get_signature() -> Signature {
         "Show the organization's S/MIME settings as the desired state has them.",
     )
     .identity(
+        "OrganizationIdParameter",
         false,
         "Reserved: there is one configuration per organization.",
     )
@@ -185,7 +186,11 @@ pub fn set_signature() -> Signature {
         "Set-SmimeConfig",
         "Change the organization's S/MIME settings: OWA behaviour and the trusted issuing CAs.",
     )
-    .identity(false, "Reserved: there is one configuration per organization.")
+    .identity(
+        "OrganizationIdParameter",
+        false,
+        "Reserved: there is one configuration per organization.",
+    )
     .property(
         ISSUING_CA,
         T::Bytes,
@@ -195,36 +200,22 @@ pub fn set_signature() -> Signature {
         s = s.property(name, *ty, help);
     }
     s.should_process(ConfirmImpact::Medium)
-        .push_param(crate::signature::ParamSpec {
-            name: "Force",
-            ty: T::Switch,
-            mandatory: false,
-            position: None,
-            aliases: &[],
-            help: "mailsec: accept an issuing-CA collection Exchange would refuse (over 70,000 bytes, or holding an expired certificate). Exchange itself would still refuse it.",
-            destination: Destination::Override,
-        })
+        .push_param(crate::signature::ParamSpec::new(
+            "Force",
+            T::Switch,
+            Destination::Override,
+            "mailsec: accept an issuing-CA collection Exchange would refuse (over 70,000 bytes, or holding an expired certificate). Exchange itself would still refuse it.",
+        ))
         .example(
             "Publish the CA chain users' certificates are issued by",
-            "Set-SmimeConfig -SMIMECertificateIssuingCA ([System.IO.File]::ReadAllBytes('chain.p7b'))",
+            "Set-SmimeConfig -SMIMECertificateIssuingCA ([System.IO.File]::ReadAllBytes('input/chain.p7b'))",
         )
         .example("Sign every message sent from Outlook on the web", "Set-SmimeConfig -OWAAlwaysSign $true")
 }
 
 /// The effective configuration: desired over live over Exchange's defaults, with the computed expiry properties.
 pub fn get(_args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
-    let mut props = defaults();
-    for layer in [
-        ctx.live.smime_config.as_ref(),
-        ctx.state.smime_config.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        if let Ok(Json::Object(m)) = serde_json::to_value(layer) {
-            props.extend(m);
-        }
-    }
+    let mut props = effective(ctx);
     let effective: SmimeConfig =
         serde_json::from_value(Json::Object(props.clone())).unwrap_or_default();
     let issuing = effective.SMIMECertificateIssuingCA.clone().flatten();
@@ -272,8 +263,26 @@ pub fn get(_args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> 
     )])
 }
 
+/// Exchange's defaults with the backend's settings and then the desired ones over them.
+fn effective(ctx: &Context) -> Map<String, Json> {
+    let mut props = defaults();
+    for layer in [
+        ctx.live.smime_config.as_ref(),
+        ctx.state.smime_config.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Ok(Json::Object(m)) = serde_json::to_value(layer) {
+            props.extend(m);
+        }
+    }
+    props
+}
+
 pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
-    let sig = set_signature();
+    let sig = crate::registry::signature("Set-SmimeConfig");
+    let current = effective(ctx);
     let mut changes = Map::new();
     for (name, value) in &args.values {
         let Some(spec) = sig.param(name) else {
@@ -285,7 +294,11 @@ pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
         if prop == ISSUING_CA {
             continue;
         }
-        changes.insert(prop.to_string(), property_json(spec, value, None)?);
+        let v = property_json(spec, value, None)?;
+        // A setting that already has this value is no change (Exchange's "no settings modified").
+        if !mailsec_state::plan::same_value(prop, current.get(prop).unwrap_or(&Json::Null), &v) {
+            changes.insert(prop.to_string(), v);
+        }
     }
     let mut changes: SmimeConfig =
         serde_json::from_value(Json::Object(changes)).map_err(|e| CmdletError::Invalid {
@@ -293,9 +306,18 @@ pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
             message: e.to_string(),
         })?;
     if let Some(v) = args.get(ISSUING_CA) {
-        changes.SMIMECertificateIssuingCA = Some(issuing_ca(v, args.switch("Force"), ctx)?);
+        let new = issuing_ca(v, args.switch("Force"), ctx)?;
+        let now: Option<Cert> = current
+            .get(ISSUING_CA)
+            .cloned()
+            .and_then(|j| serde_json::from_value::<Option<Cert>>(j).ok())
+            .flatten();
+        if now.as_ref().map(Cert::bytes) != new.as_ref().map(Cert::bytes) {
+            changes.SMIMECertificateIssuingCA = Some(new);
+        }
     }
-    let changed = ctx.submit(Operation::SetSmimeConfig { changes })?;
+    let changed =
+        changes != SmimeConfig::default() && ctx.submit(Operation::SetSmimeConfig { changes })?;
     if !changed && !ctx.what_if {
         ctx.warn_unchanged("Smime Configuration");
     }
@@ -342,10 +364,14 @@ fn issuing_ca(v: &Value, force: bool, ctx: &mut Context) -> Result<Option<Cert>,
         ));
     }
     let ders = read_collection(&bytes).map_err(|e| {
-        CmdletError::invalid(
-            ISSUING_CA,
-            format!("SMIMECertificateIssuingCA has wrong format: {e}"),
-        )
+        let text = e.to_string();
+        // A certificate that decodes except for its validity dates: Exchange's own message for it.
+        let what = if text.contains("UTCTime") || text.contains("GeneralizedTime") {
+            "Certificate Expiry date has wrong format"
+        } else {
+            "SMIMECertificateIssuingCA has wrong format"
+        };
+        CmdletError::invalid(ISSUING_CA, format!("{what}: {text}"))
     })?;
     let infos: Vec<CertInfo> = ders
         .iter()

@@ -382,7 +382,7 @@ fn bind_inner(
     }
     // An object given for an identity (`Set-MailContact $contact ...`) stands for its identity.
     for (name, v) in bound.values.iter_mut() {
-        let is_identity = sig.param(name).is_some_and(|p| p.ty == ParamType::Identity);
+        let is_identity = sig.param(name).is_some_and(|p| p.ty.is_identity());
         if is_identity && matches!(v, Value::Object(_)) {
             *v = identity_of(v);
         }

@@ -320,7 +320,7 @@ impl Walker<'_> {
 /// A literal enum value that is not one of the names (the cmdlet would refuse it when it runs).
 fn enum_problem(sig: &Signature, c: &Command, p: &BoundParam) -> Option<Problem> {
     let spec = sig.param(p.name)?;
-    let ParamType::Enum(allowed) = spec.ty else {
+    let ParamType::Enum(_, allowed) = spec.ty else {
         return None;
     };
     let expr = c.args.iter().find_map(|a| match a {
@@ -499,17 +499,7 @@ fn literal(e: &Expr) -> Option<Value> {
 
 /// A short type name for people (completion lists, check output).
 pub fn short_type(t: &ParamType) -> &'static str {
-    match t {
-        ParamType::String => "string",
-        ParamType::Bool => "bool",
-        ParamType::UInt32 => "uint32",
-        ParamType::Switch => "switch",
-        ParamType::Bytes => "byte[]",
-        ParamType::MultiBytes => "byte[][]",
-        ParamType::MultiString => "string[]",
-        ParamType::Enum(_) => "enum",
-        ParamType::Identity => "identity",
-    }
+    t.short()
 }
 
 fn json_of(file: &str, text: &str, item: &Item) -> serde_json::Value {

@@ -43,19 +43,7 @@ pub fn text(s: &mailsec_cmdlets::Signature) -> String {
             .map(|n| format!(", position {}", n + 1))
             .unwrap_or_default();
         let req = if p.mandatory { ", required" } else { "" };
-        let dest = match p.destination {
-            mailsec_cmdlets::Destination::Property(name) => {
-                format!("stored in the desired state as {name}")
-            }
-            mailsec_cmdlets::Destination::Identity => "selects the object".to_string(),
-            mailsec_cmdlets::Destination::ShouldProcess => {
-                "changes how the command runs; stores nothing".to_string()
-            }
-            mailsec_cmdlets::Destination::Query => "chooses what is returned".to_string(),
-            mailsec_cmdlets::Destination::Override => {
-                "relaxes a check on purpose; stores nothing".to_string()
-            }
-        };
+        let dest = p.destination.describe();
         let _ = writeln!(
             out,
             "    -{} <{}>{req}{pos}\n        {}\n        ({dest})",

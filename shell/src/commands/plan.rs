@@ -51,7 +51,11 @@ pub fn compute(store: &Store, at: Option<OffsetDateTime>) -> Result<Planned, i32
         eprintln!("No plan was made.");
         1
     })?;
-    let warnings = plan_warnings(&loaded.state, &live, at);
+    let mut warnings = plan_warnings(&loaded.state, &live, at);
+    warnings.extend(mailsec_state::plan::not_applied_warnings(
+        &loaded.state,
+        &backends,
+    ));
     Ok(Planned { plan, warnings })
 }
 

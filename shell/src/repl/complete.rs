@@ -480,14 +480,20 @@ fn fixed_values(cmdlet: &str, param: &Resolved, src: &Sources) -> Option<Vec<Str
         Resolved::Action => return Some(ACTIONS.iter().map(|s| s.to_string()).collect()),
         Resolved::Param(p) => p.ty,
     };
+    if let Some(values) = ty.enum_values() {
+        return Some(values.iter().map(|s| s.to_string()).collect());
+    }
     match ty {
-        ParamType::Enum(values) => Some(values.iter().map(|s| s.to_string()).collect()),
-        ParamType::Identity => Some((src.identities)(cmdlet)),
+        ParamType::Identity(_) => Some((src.identities)(cmdlet)),
         ParamType::Bool => Some(vec!["$true".into(), "$false".into()]),
-        ParamType::Switch | ParamType::UInt32 => Some(Vec::new()),
-        ParamType::String | ParamType::Bytes | ParamType::MultiBytes | ParamType::MultiString => {
-            None
-        }
+        ParamType::Switch
+        | ParamType::UInt32
+        | ParamType::Int32
+        | ParamType::Unlimited
+        | ParamType::UnlimitedSize
+        | ParamType::Guid
+        | ParamType::Credential => Some(Vec::new()),
+        _ => None,
     }
 }
 
@@ -721,7 +727,7 @@ mod tests {
             ]
         );
         // Parameters already given are not offered again.
-        let (_, c) = run("Set-Mailbox -Identity jo -I");
+        let (_, c) = run("Set-Mailbox -Identity jo -Id");
         assert!(c.is_empty(), "{c:?}");
         let (_, c) = run("Set-Mailbox jo -Err");
         assert_eq!(c, ["-ErrorAction "]);

@@ -13,13 +13,7 @@ use mailsec_state::model::DesiredState;
 use crate::eval::Evaluator;
 
 /// What the evaluator starts from before the first entry reads the backends.
-static EMPTY: LiveState = LiveState {
-    smime_config: None,
-    mailboxes: Vec::new(),
-    mail_contacts: Vec::new(),
-    inbound_connectors: Vec::new(),
-    outbound_connectors: Vec::new(),
-};
+static EMPTY: LiveState = LiveState::empty();
 
 pub struct Persistent<'s> {
     ev: Evaluator<'s>,

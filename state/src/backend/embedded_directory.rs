@@ -106,11 +106,11 @@ impl Backend for EmbeddedDirectory {
                     doc.smime_config = Some(next);
                 }
                 ObjectKind::Mailbox => {
-                    if c.action != Action::Update {
+                    if !matches!(c.action, Action::Update | Action::Rename) {
                         return Err(BackendError::Change {
                             backend: me,
                             object: format!("Mailbox '{}'", c.name),
-                            message: "mailsec only updates mailboxes' S/MIME attributes".into(),
+                            message: "mailsec updates or renames mailboxes; it does not create or delete them".into(),
                         });
                     }
                     apply_to_list(

@@ -1,4 +1,5 @@
-//! The embedded gateway: the connectors' TLS policy in one YAML file beside the state file, zero setup.
+//! The embedded gateway: the connectors' TLS policy (Exchange Online connectors, on-premises send and receive
+//! connectors, the Domain Secure lists) in one YAML file beside the state file, zero setup.
 
 use std::path::PathBuf;
 
@@ -6,7 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{apply_to_list, Backend, BackendError, LiveState};
-use crate::model::{InboundConnector, ObjectKind, OutboundConnector};
+use crate::model::{
+    InboundConnector, ObjectKind, OutboundConnector, ReceiveConnector, SendConnector,
+    TransportConfig,
+};
 use crate::plan::ResourceChange;
 use crate::store::{read_doc, write_doc};
 
@@ -22,6 +26,12 @@ pub struct GatewayDoc {
     pub inbound_connectors: Vec<InboundConnector>,
     #[serde(default)]
     pub outbound_connectors: Vec<OutboundConnector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport_config: Option<TransportConfig>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub send_connectors: Vec<SendConnector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receive_connectors: Vec<ReceiveConnector>,
 }
 
 impl Default for GatewayDoc {
@@ -31,6 +41,9 @@ impl Default for GatewayDoc {
             kind: "EmbeddedGateway".into(),
             inbound_connectors: Vec::new(),
             outbound_connectors: Vec::new(),
+            transport_config: None,
+            send_connectors: Vec::new(),
+            receive_connectors: Vec::new(),
         }
     }
 }
@@ -60,7 +73,13 @@ impl Backend for EmbeddedGateway {
     }
 
     fn kinds(&self) -> &'static [ObjectKind] {
-        &[ObjectKind::InboundConnector, ObjectKind::OutboundConnector]
+        &[
+            ObjectKind::InboundConnector,
+            ObjectKind::OutboundConnector,
+            ObjectKind::TransportConfig,
+            ObjectKind::SendConnector,
+            ObjectKind::ReceiveConnector,
+        ]
     }
 
     fn read(&self) -> Result<LiveState, BackendError> {
@@ -68,6 +87,9 @@ impl Backend for EmbeddedGateway {
         Ok(LiveState {
             inbound_connectors: doc.inbound_connectors,
             outbound_connectors: doc.outbound_connectors,
+            transport_config: doc.transport_config,
+            send_connectors: doc.send_connectors,
+            receive_connectors: doc.receive_connectors,
             ..LiveState::default()
         })
     }
@@ -86,6 +108,25 @@ impl Backend for EmbeddedGateway {
                 }
                 ObjectKind::OutboundConnector => {
                     apply_to_list(&me, &mut doc.outbound_connectors, c, |x| x.Guid, fresh)?
+                }
+                ObjectKind::SendConnector => {
+                    apply_to_list(&me, &mut doc.send_connectors, c, |x| x.Guid, fresh)?
+                }
+                ObjectKind::ReceiveConnector => {
+                    apply_to_list(&me, &mut doc.receive_connectors, c, |x| x.Guid, fresh)?
+                }
+                ObjectKind::TransportConfig => {
+                    let current = doc.transport_config.take().unwrap_or_default();
+                    let props = c.attributes.iter().map(|a| (a.name.clone(), a.new.clone()));
+                    let next =
+                        crate::patch::set_properties(&current, props).map_err(|message| {
+                            BackendError::Change {
+                                backend: me.clone(),
+                                object: "TransportConfig".into(),
+                                message,
+                            }
+                        })?;
+                    doc.transport_config = Some(next);
                 }
                 _ => {}
             }

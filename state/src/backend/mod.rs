@@ -14,8 +14,9 @@ use std::path::Path;
 use uuid::Uuid;
 
 use crate::model::{
-    DesiredState, DirectoryTarget, GatewayTarget, InboundConnector, MailContact, Mailbox,
-    ObjectKind, OutboundConnector, SmimeConfig,
+    DesiredState, DirectoryTarget, GatewayTarget, InboundConnector, IndexCache, MailContact,
+    Mailbox, ObjectKind, OutboundConnector, ReceiveConnector, SendConnector, SmimeConfig,
+    TransportConfig,
 };
 use crate::plan::ResourceChange;
 use crate::store::StoreError;
@@ -28,13 +29,33 @@ pub struct LiveState {
     pub mail_contacts: Vec<MailContact>,
     pub inbound_connectors: Vec<InboundConnector>,
     pub outbound_connectors: Vec<OutboundConnector>,
+    pub transport_config: Option<TransportConfig>,
+    pub send_connectors: Vec<SendConnector>,
+    pub receive_connectors: Vec<ReceiveConnector>,
+    /// Lookup index over the recipients, built on first use.
+    pub index: IndexCache,
 }
 
 impl LiveState {
+    /// Nothing read yet (usable in a `static`).
+    pub const fn empty() -> LiveState {
+        LiveState {
+            smime_config: None,
+            mailboxes: Vec::new(),
+            mail_contacts: Vec::new(),
+            inbound_connectors: Vec::new(),
+            outbound_connectors: Vec::new(),
+            transport_config: None,
+            send_connectors: Vec::new(),
+            receive_connectors: Vec::new(),
+            index: IndexCache::new(),
+        }
+    }
+
     /// The current name of a live object, if it exists.
     pub fn name_of(&self, kind: ObjectKind, guid: Uuid) -> Option<String> {
         match kind {
-            ObjectKind::SmimeConfig => None,
+            ObjectKind::SmimeConfig | ObjectKind::TransportConfig => None,
             ObjectKind::Mailbox => self
                 .mailboxes
                 .iter()
@@ -55,6 +76,16 @@ impl LiveState {
                 .iter()
                 .find(|m| m.Guid == guid)
                 .map(|m| m.Name.clone()),
+            ObjectKind::SendConnector => self
+                .send_connectors
+                .iter()
+                .find(|m| m.Guid == guid)
+                .map(|m| m.Name.clone()),
+            ObjectKind::ReceiveConnector => self
+                .receive_connectors
+                .iter()
+                .find(|m| m.Guid == guid)
+                .map(|m| m.Name.clone()),
         }
     }
 
@@ -66,6 +97,12 @@ impl LiveState {
         self.mail_contacts.extend(other.mail_contacts);
         self.inbound_connectors.extend(other.inbound_connectors);
         self.outbound_connectors.extend(other.outbound_connectors);
+        if other.transport_config.is_some() {
+            self.transport_config = other.transport_config;
+        }
+        self.send_connectors.extend(other.send_connectors);
+        self.receive_connectors.extend(other.receive_connectors);
+        self.index = IndexCache::default();
     }
 }
 
@@ -91,6 +128,13 @@ pub trait Backend {
     fn read(&self) -> Result<LiveState, BackendError>;
     /// Make the given changes (all of this backend's kinds); returns how many objects changed.
     fn apply(&mut self, changes: &[&ResourceChange]) -> Result<usize, BackendError>;
+    /// Does this backend apply `property` of `kind` objects? A property it does not apply is still
+    /// recorded in the desired state, and plan warns "recorded, not applied by <backend>"
+    /// (`plan::not_applied_warnings`). The embedded backends apply every property.
+    fn applies(&self, kind: ObjectKind, property: &str) -> bool {
+        let _ = (kind, property);
+        true
+    }
 }
 
 /// The backends the state's targets name, with paths resolved against `state_dir`.

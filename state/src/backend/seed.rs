@@ -72,6 +72,8 @@ pub fn seed_from_ldif(text: &str) -> Result<(DirectoryDoc, SeedReport), SeedErro
                 distinguished_name: Some(e.dn.clone()),
                 user_certificate: certs(&e, "userCertificate"),
                 user_smime_certificate: certs(&e, "userSMIMECertificate"),
+                legacy_exchange_dn: e.first_str("legacyExchangeDN"),
+                ..MailContact::default()
             });
             report.contacts += 1;
         } else {
@@ -86,6 +88,9 @@ pub fn seed_from_ldif(text: &str) -> Result<(DirectoryDoc, SeedReport), SeedErro
                 distinguished_name: Some(e.dn.clone()),
                 user_certificate: certs(&e, "userCertificate"),
                 user_smime_certificate: certs(&e, "userSMIMECertificate"),
+                sam_account_name: e.first_str("sAMAccountName").or_else(|| e.first_str("uid")),
+                legacy_exchange_dn: e.first_str("legacyExchangeDN"),
+                ..Mailbox::default()
             });
             report.mailboxes += 1;
         }

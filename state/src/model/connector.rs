@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::Violation;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Direction {
     Inbound,
@@ -18,7 +20,19 @@ pub enum ConnectorType {
     OnPremises,
 }
 
-/// Outbound `TlsSettings`.
+/// How a connector was created (`TenantConnectorSource`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub enum ConnectorSource {
+    #[default]
+    Default,
+    Migrated,
+    HybridWizard,
+    AdminUI,
+}
+
+/// Outbound `TlsSettings`; on-premises send connectors' `TlsAuthLevel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum TlsAuthLevel {
     EncryptionOnly,
@@ -90,6 +104,21 @@ pub struct OutboundConnector {
     pub MtaStsMode: MtaStsMode,
     #[serde(default)]
     pub SmtpDaneMode: SmtpDaneMode,
+    /// How the connector was created: Default, HybridWizard, Migrated or AdminUI. Absent: Default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ConnectorSource: Option<ConnectorSource>,
+    /// Reserved by Exchange (New-OutboundConnector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub LinkForModifiedConnector: Option<Uuid>,
+    /// Set by validation (Set-OutboundConnector). Absent: $false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub IsValidated: Option<bool>,
+    /// UTC time of the last validation, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub LastValidationTimestamp: Option<String>,
+    /// Addresses validation sends to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ValidationRecipients: Option<Vec<String>>,
 }
 
 impl OutboundConnector {
@@ -114,40 +143,53 @@ impl OutboundConnector {
             TestMode: false,
             MtaStsMode: MtaStsMode::Opportunistic,
             SmtpDaneMode: SmtpDaneMode::Opportunistic,
+            ConnectorSource: None,
+            LinkForModifiedConnector: None,
+            IsValidated: None,
+            LastValidationTimestamp: None,
+            ValidationRecipients: None,
         }
     }
 
     /// Exchange's write-time rules (cmdlets.md 4.1). Returns every broken rule.
-    pub fn validate(&self) -> Vec<String> {
+    pub fn validate(&self) -> Vec<Violation> {
         let mut errs = Vec::new();
         let dv = self.TlsSettings == Some(TlsAuthLevel::DomainValidation);
         match (&self.TlsDomain, dv) {
-            (Some(_), false) => errs.push(
-                "The TlsDomain parameter can only be set if TlsSettings is DomainValidation.".to_string(),
-            ),
-            (None, true) => errs.push(
-                "TlsSettings DomainValidation needs a TlsDomain: the name the partner's certificate must match."
-                    .to_string(),
-            ),
+            (Some(_), false) => errs.push(Violation::new(
+                "TlsDomain",
+                "The TlsDomain parameter can only be set if TlsSettings is DomainValidation.",
+            )),
+            (None, true) => errs.push(Violation::new(
+                "TlsDomain",
+                "TlsSettings DomainValidation needs a TlsDomain: the name the partner's certificate must match.",
+            )),
             _ => {}
         }
         if self.TlsDomain.as_deref() == Some("*") {
-            errs.push(
-                "TlsDomain can't be '*': name the domain the certificate must match.".to_string(),
-            );
+            errs.push(Violation::new(
+                "TlsDomain",
+                "TlsDomain can't be '*': name the domain the certificate must match.",
+            ));
         }
         if self.UseMXRecord && !self.SmartHosts.is_empty() {
-            errs.push("UseMXRecord must be $false when SmartHosts are given.".to_string());
+            errs.push(Violation::new(
+                "UseMXRecord",
+                "UseMXRecord must be $false when SmartHosts are given.",
+            ));
         }
         if !self.UseMXRecord && self.SmartHosts.is_empty() {
-            errs.push("SmartHosts are required when UseMXRecord is $false.".to_string());
+            errs.push(Violation::new(
+                "SmartHosts",
+                "SmartHosts are required when UseMXRecord is $false.",
+            ));
         }
         let routed = !self.RecipientDomains.is_empty() || self.AllAcceptedDomains;
         if routed == self.IsTransportRuleScoped {
             errs.push(if routed {
-                "A connector scoped to transport rules (IsTransportRuleScoped $true) can't have RecipientDomains or AllAcceptedDomains.".to_string()
+                Violation::new("IsTransportRuleScoped", "A connector scoped to transport rules (IsTransportRuleScoped $true) can't have RecipientDomains or AllAcceptedDomains.")
             } else {
-                "Give RecipientDomains (or AllAcceptedDomains for OnPremises), or set IsTransportRuleScoped $true.".to_string()
+                Violation::new("RecipientDomains", "Give RecipientDomains (or AllAcceptedDomains for OnPremises), or set IsTransportRuleScoped $true.")
             });
         }
         if self.ConnectorType != ConnectorType::OnPremises {
@@ -158,9 +200,13 @@ impl OutboundConnector {
                 ),
                 (self.CloudServicesMailEnabled, "CloudServicesMailEnabled"),
                 (self.AllAcceptedDomains, "AllAcceptedDomains"),
+                (self.SenderRewritingEnabled, "SenderRewritingEnabled"),
             ] {
                 if set {
-                    errs.push(format!("{name} needs ConnectorType OnPremises."));
+                    errs.push(Violation::new(
+                        name,
+                        format!("{name} needs ConnectorType OnPremises."),
+                    ));
                 }
             }
         }
@@ -169,7 +215,10 @@ impl OutboundConnector {
             .as_ref()
             .is_some_and(|c| c.chars().count() > 1024)
         {
-            errs.push("Comment is longer than 1024 characters.".to_string());
+            errs.push(Violation::new(
+                "Comment",
+                "Comment is longer than 1024 characters.",
+            ));
         }
         errs
     }
@@ -205,6 +254,26 @@ pub struct InboundConnector {
     pub CloudServicesMailEnabled: bool,
     #[serde(default)]
     pub TreatMessagesAsInternal: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub AssociatedAcceptedDomains: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ClientHostNames: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ConnectorSource: Option<ConnectorSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub EFSkipIPs: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub EFSkipLastIP: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub EFSkipMailGateway: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub EFTestMode: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub EFUsers: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ScanAndDropRecipients: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub TrustedOrganizations: Option<Vec<String>>,
 }
 
 impl InboundConnector {
@@ -223,48 +292,82 @@ impl InboundConnector {
             TlsSenderCertificateName: None,
             CloudServicesMailEnabled: false,
             TreatMessagesAsInternal: false,
+            AssociatedAcceptedDomains: None,
+            ClientHostNames: None,
+            ConnectorSource: None,
+            EFSkipIPs: None,
+            EFSkipLastIP: None,
+            EFSkipMailGateway: None,
+            EFTestMode: None,
+            EFUsers: None,
+            ScanAndDropRecipients: None,
+            TrustedOrganizations: None,
         }
     }
 
     /// Exchange's write-time rules (cmdlets.md 4.1).
-    pub fn validate(&self) -> Vec<String> {
+    pub fn validate(&self) -> Vec<Violation> {
         let mut errs = Vec::new();
+        let v = |p: &'static str, m: &str| Violation::new(p, m);
         if self.SenderDomains.is_empty() {
-            errs.push("SenderDomains is required.".to_string());
+            errs.push(v("SenderDomains", "SenderDomains is required."));
         }
         if self.ConnectorType == ConnectorType::OnPremises
             && self.SenderIPAddresses.is_empty()
             && self.TlsSenderCertificateName.is_none()
         {
-            errs.push(
-                "An OnPremises connector needs SenderIPAddresses or TlsSenderCertificateName."
-                    .to_string(),
-            );
+            errs.push(v(
+                "ConnectorType",
+                "An OnPremises connector needs SenderIPAddresses or TlsSenderCertificateName.",
+            ));
         }
         if self.TlsSenderCertificateName.is_some() && !self.RequireTls {
-            errs.push("TlsSenderCertificateName needs RequireTls $true.".to_string());
+            errs.push(v(
+                "RequireTls",
+                "TlsSenderCertificateName needs RequireTls $true.",
+            ));
         }
         if self.RestrictDomainsToIPAddresses && self.SenderIPAddresses.is_empty() {
-            errs.push("RestrictDomainsToIPAddresses $true needs SenderIPAddresses.".to_string());
+            errs.push(v(
+                "RestrictDomainsToIPAddresses",
+                "RestrictDomainsToIPAddresses $true needs SenderIPAddresses.",
+            ));
         }
         if self.RestrictDomainsToIPAddresses && self.RestrictDomainsToCertificate {
-            errs.push("RestrictDomainsToIPAddresses and RestrictDomainsToCertificate can't both be $true.".to_string());
+            errs.push(v(
+                "RestrictDomainsToCertificate",
+                "RestrictDomainsToIPAddresses and RestrictDomainsToCertificate can't both be $true.",
+            ));
         }
         if self.RestrictDomainsToCertificate && self.TlsSenderCertificateName.is_none() {
-            errs.push(
-                "RestrictDomainsToCertificate $true needs TlsSenderCertificateName.".to_string(),
-            );
+            errs.push(v(
+                "RestrictDomainsToCertificate",
+                "RestrictDomainsToCertificate $true needs TlsSenderCertificateName.",
+            ));
         }
         if self.CloudServicesMailEnabled && self.ConnectorType != ConnectorType::OnPremises {
-            errs.push("CloudServicesMailEnabled needs ConnectorType OnPremises.".to_string());
+            errs.push(v(
+                "CloudServicesMailEnabled",
+                "CloudServicesMailEnabled needs ConnectorType OnPremises.",
+            ));
         }
         if self.TreatMessagesAsInternal
             && (self.CloudServicesMailEnabled || self.ConnectorType != ConnectorType::OnPremises)
         {
-            errs.push("TreatMessagesAsInternal needs ConnectorType OnPremises and CloudServicesMailEnabled $false.".to_string());
+            errs.push(v("TreatMessagesAsInternal", "TreatMessagesAsInternal needs ConnectorType OnPremises and CloudServicesMailEnabled $false."));
         }
         if self.TlsSenderCertificateName.as_deref() == Some("*") {
-            errs.push("TlsSenderCertificateName can't be '*'.".to_string());
+            errs.push(v(
+                "TlsSenderCertificateName",
+                "TlsSenderCertificateName can't be '*'.",
+            ));
+        }
+        if self
+            .Comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > 1024)
+        {
+            errs.push(v("Comment", "Comment is longer than 1024 characters."));
         }
         errs
     }

@@ -2,16 +2,20 @@
 
 mod connector;
 mod contact;
+pub mod index;
 mod mailbox;
+mod onprem;
 mod smime_config;
 mod targets;
 
 pub use connector::{
-    ConnectorType, Direction, InboundConnector, MtaStsMode, OutboundConnector, SmtpDaneMode,
-    TlsAuthLevel,
+    ConnectorSource, ConnectorType, Direction, InboundConnector, MtaStsMode, OutboundConnector,
+    SmtpDaneMode, TlsAuthLevel,
 };
 pub use contact::MailContact;
+pub use index::IndexCache;
 pub use mailbox::Mailbox;
+pub use onprem::{ReceiveConnector, SendConnector, TransportConfig};
 pub use smime_config::SmimeConfig;
 pub use targets::{DirectoryTarget, GatewayTarget, Targets};
 
@@ -44,9 +48,22 @@ pub struct DesiredState {
     pub inbound_connectors: Vec<InboundConnector>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outbound_connectors: Vec<OutboundConnector>,
+    /// On-premises: the Domain Secure lists of Set-TransportConfig. Absent: not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport_config: Option<TransportConfig>,
+    /// On-premises send connectors mailsec owns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub send_connectors: Vec<SendConnector>,
+    /// On-premises receive connectors mailsec owns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receive_connectors: Vec<ReceiveConnector>,
     /// Objects removed with Remove-*: apply deletes them from the backend if they are still there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removals: Vec<Removal>,
+    /// Lookup index over the recipients (names, aliases, addresses): kept up to date by `ops::apply`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub index: IndexCache,
 }
 
 impl Default for DesiredState {
@@ -59,7 +76,11 @@ impl Default for DesiredState {
             mail_contacts: Vec::new(),
             inbound_connectors: Vec::new(),
             outbound_connectors: Vec::new(),
+            transport_config: None,
+            send_connectors: Vec::new(),
+            receive_connectors: Vec::new(),
             removals: Vec::new(),
+            index: IndexCache::default(),
         }
     }
 }
@@ -84,6 +105,9 @@ pub enum ObjectKind {
     MailContact,
     InboundConnector,
     OutboundConnector,
+    TransportConfig,
+    SendConnector,
+    ReceiveConnector,
 }
 
 impl ObjectKind {
@@ -95,7 +119,37 @@ impl ObjectKind {
             ObjectKind::MailContact => "MailContact",
             ObjectKind::InboundConnector => "InboundConnector",
             ObjectKind::OutboundConnector => "OutboundConnector",
+            ObjectKind::TransportConfig => "TransportConfig",
+            ObjectKind::SendConnector => "SendConnector",
+            ObjectKind::ReceiveConnector => "ReceiveConnector",
         }
+    }
+
+    /// Mailboxes and mail contacts: the kinds identity resolution treats as recipients.
+    pub fn is_recipient(self) -> bool {
+        matches!(self, ObjectKind::Mailbox | ObjectKind::MailContact)
+    }
+}
+
+/// One broken rule of an object: the property at fault and Exchange's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub property: &'static str,
+    pub message: String,
+}
+
+impl Violation {
+    pub fn new(property: &'static str, message: impl Into<String>) -> Self {
+        Violation {
+            property,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
 }
 

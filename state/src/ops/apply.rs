@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{CertAttribute, Operation, Patch};
-use crate::model::{DesiredState, Mailbox, ObjectKind, ObjectRef, Removal};
+use crate::model::{DesiredState, Mailbox, ObjectKind, ObjectRef, Removal, Violation};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OpError {
@@ -32,6 +32,11 @@ pub fn apply(s: &mut DesiredState, op: &Operation) -> Result<bool, OpError> {
             let merged = merge(&current, to_json(changes)?.into_iter().collect())?;
             Ok(replace(&mut s.smime_config, Some(merged)))
         }
+        Operation::SetTransportConfig { changes } => {
+            let current = s.transport_config.clone().unwrap_or_default();
+            let merged = merge(&current, to_json(changes)?.into_iter().collect())?;
+            Ok(replace(&mut s.transport_config, Some(merged)))
+        }
         Operation::SetRecipientCertificates {
             recipient,
             attribute,
@@ -40,17 +45,7 @@ pub fn apply(s: &mut DesiredState, op: &Operation) -> Result<bool, OpError> {
             let new = Some(certificates.clone());
             match recipient.kind {
                 ObjectKind::Mailbox => {
-                    let idx = match s.mailboxes.iter().position(|m| m.guid == recipient.guid) {
-                        Some(i) => i,
-                        None => {
-                            s.mailboxes.push(Mailbox {
-                                guid: recipient.guid,
-                                name: recipient.name.clone(),
-                                ..Mailbox::default()
-                            });
-                            s.mailboxes.len() - 1
-                        }
-                    };
+                    let idx = mailbox_slot(s, recipient);
                     let m = &mut s.mailboxes[idx];
                     Ok(replace(
                         match attribute {
@@ -61,11 +56,8 @@ pub fn apply(s: &mut DesiredState, op: &Operation) -> Result<bool, OpError> {
                     ))
                 }
                 ObjectKind::MailContact => {
-                    let c = s
-                        .mail_contacts
-                        .iter_mut()
-                        .find(|c| c.guid == recipient.guid)
-                        .ok_or_else(|| OpError::NotFound(recipient.name.clone()))?;
+                    let idx = contact_index(s, recipient)?;
+                    let c = &mut s.mail_contacts[idx];
                     Ok(replace(
                         match attribute {
                             CertAttribute::UserCertificate => &mut c.user_certificate,
@@ -80,96 +72,139 @@ pub fn apply(s: &mut DesiredState, op: &Operation) -> Result<bool, OpError> {
                 }),
             }
         }
+        Operation::SetMailbox { target, changes } => {
+            let existing = s
+                .index
+                .mailbox_position(&s.mailboxes, &s.mail_contacts, target.guid);
+            let base = match existing {
+                Some(i) => s.mailboxes[i].clone(),
+                None => Mailbox {
+                    guid: target.guid,
+                    name: target.name.clone(),
+                    ..Mailbox::default()
+                },
+            };
+            let updated = merge(&base, changes.clone())?;
+            if updated.guid != target.guid {
+                return Err(OpError::InvalidValue {
+                    property: "Guid".into(),
+                    message: "an object's Guid can't be changed".into(),
+                });
+            }
+            let idx = mailbox_slot(s, target);
+            let old = s.mailboxes[idx].clone();
+            let changed = replace(&mut s.mailboxes[idx], updated);
+            s.index.mailbox_changed(&old, &s.mailboxes[idx]);
+            Ok(changed || existing.is_none())
+        }
         Operation::NewMailContact { contact } => {
-            unique_name(
-                s.mail_contacts.iter().map(|c| c.name.as_str()),
-                "MailContact",
-                &contact.name,
-            )?;
+            if s.index
+                .contact_position(&s.mailboxes, &s.mail_contacts, contact.guid)
+                .is_some()
+            {
+                return Err(OpError::AlreadyExists {
+                    kind: "MailContact",
+                    name: contact.name.clone(),
+                });
+            }
+            unique_contact_name(s, &contact.name, None)?;
             s.mail_contacts.push(contact.clone());
+            let pos = s.mail_contacts.len() - 1;
+            s.index.contact_added(contact, pos);
             Ok(true)
         }
         Operation::SetMailContact { target, changes } => {
-            let idx = find(s.mail_contacts.iter().map(|c| c.guid), target)?;
+            let idx = contact_index(s, target)?;
             let updated = merge(&s.mail_contacts[idx], changes.clone())?;
-            unique_name(
-                s.mail_contacts
-                    .iter()
-                    .filter(|c| c.guid != target.guid)
-                    .map(|c| c.name.as_str()),
-                "MailContact",
-                &updated.name,
-            )?;
-            Ok(replace(&mut s.mail_contacts[idx], updated))
+            if updated.guid != target.guid {
+                return Err(OpError::InvalidValue {
+                    property: "Guid".into(),
+                    message: "an object's Guid can't be changed".into(),
+                });
+            }
+            unique_contact_name(s, &updated.name, Some(target.guid))?;
+            let old = s.mail_contacts[idx].clone();
+            let changed = replace(&mut s.mail_contacts[idx], updated);
+            s.index.contact_changed(&old, &s.mail_contacts[idx]);
+            Ok(changed)
         }
-        Operation::NewOutboundConnector { connector } => {
-            unique_name(
-                s.outbound_connectors.iter().map(|c| c.Name.as_str()),
-                "OutboundConnector",
-                &connector.Name,
-            )?;
-            check(
-                &format!("OutboundConnector '{}'", connector.Name),
-                connector.validate(),
-            )?;
-            s.outbound_connectors.push(connector.clone());
-            Ok(true)
-        }
-        Operation::NewInboundConnector { connector } => {
-            unique_name(
-                s.inbound_connectors.iter().map(|c| c.Name.as_str()),
-                "InboundConnector",
-                &connector.Name,
-            )?;
-            check(
-                &format!("InboundConnector '{}'", connector.Name),
-                connector.validate(),
-            )?;
-            s.inbound_connectors.push(connector.clone());
-            Ok(true)
-        }
+        Operation::NewOutboundConnector { connector } => new_owned(
+            &mut s.outbound_connectors,
+            connector,
+            "OutboundConnector",
+            |c| (c.Guid, c.Name.as_str()),
+            |c| c.validate(),
+        ),
+        Operation::NewInboundConnector { connector } => new_owned(
+            &mut s.inbound_connectors,
+            connector,
+            "InboundConnector",
+            |c| (c.Guid, c.Name.as_str()),
+            |c| c.validate(),
+        ),
+        Operation::NewSendConnector { connector } => new_owned(
+            &mut s.send_connectors,
+            connector,
+            "SendConnector",
+            |c| (c.Guid, c.Name.as_str()),
+            |c| c.validate(),
+        ),
+        Operation::NewReceiveConnector { connector } => new_owned(
+            &mut s.receive_connectors,
+            connector,
+            "ReceiveConnector",
+            |c| (c.Guid, c.Name.as_str()),
+            |c| c.validate(),
+        ),
         Operation::SetConnector { target, changes } => match target.kind {
-            ObjectKind::OutboundConnector => {
-                let idx = find(s.outbound_connectors.iter().map(|c| c.Guid), target)?;
-                let updated = merge(&s.outbound_connectors[idx], changes.clone())?;
-                unique_name(
-                    s.outbound_connectors
-                        .iter()
-                        .filter(|c| c.Guid != target.guid)
-                        .map(|c| c.Name.as_str()),
-                    "OutboundConnector",
-                    &updated.Name,
-                )?;
-                check(&target.to_string(), updated.validate())?;
-                Ok(replace(&mut s.outbound_connectors[idx], updated))
-            }
-            ObjectKind::InboundConnector => {
-                let idx = find(s.inbound_connectors.iter().map(|c| c.Guid), target)?;
-                let updated = merge(&s.inbound_connectors[idx], changes.clone())?;
-                unique_name(
-                    s.inbound_connectors
-                        .iter()
-                        .filter(|c| c.Guid != target.guid)
-                        .map(|c| c.Name.as_str()),
-                    "InboundConnector",
-                    &updated.Name,
-                )?;
-                check(&target.to_string(), updated.validate())?;
-                Ok(replace(&mut s.inbound_connectors[idx], updated))
-            }
+            ObjectKind::OutboundConnector => set_owned(
+                &mut s.outbound_connectors,
+                target,
+                changes,
+                |c| (c.Guid, c.Name.as_str()),
+                |c| c.validate(),
+            ),
+            ObjectKind::InboundConnector => set_owned(
+                &mut s.inbound_connectors,
+                target,
+                changes,
+                |c| (c.Guid, c.Name.as_str()),
+                |c| c.validate(),
+            ),
+            ObjectKind::SendConnector => set_owned(
+                &mut s.send_connectors,
+                target,
+                changes,
+                |c| (c.Guid, c.Name.as_str()),
+                |c| c.validate(),
+            ),
+            ObjectKind::ReceiveConnector => set_owned(
+                &mut s.receive_connectors,
+                target,
+                changes,
+                |c| (c.Guid, c.Name.as_str()),
+                |c| c.validate(),
+            ),
             _ => Err(OpError::NotFound(target.name.clone())),
         },
         Operation::Remove { target } => {
             let before = total(s);
             match target.kind {
-                ObjectKind::MailContact => s.mail_contacts.retain(|c| c.guid != target.guid),
+                ObjectKind::MailContact => {
+                    s.mail_contacts.retain(|c| c.guid != target.guid);
+                    s.index.forget();
+                }
                 ObjectKind::OutboundConnector => {
                     s.outbound_connectors.retain(|c| c.Guid != target.guid)
                 }
                 ObjectKind::InboundConnector => {
                     s.inbound_connectors.retain(|c| c.Guid != target.guid)
                 }
-                ObjectKind::Mailbox | ObjectKind::SmimeConfig => {
+                ObjectKind::SendConnector => s.send_connectors.retain(|c| c.Guid != target.guid),
+                ObjectKind::ReceiveConnector => {
+                    s.receive_connectors.retain(|c| c.Guid != target.guid)
+                }
+                ObjectKind::Mailbox | ObjectKind::SmimeConfig | ObjectKind::TransportConfig => {
                     return Err(OpError::InvalidValue {
                         property: "Identity".into(),
                         message: format!("mailsec does not remove a {}", target.kind.noun()),
@@ -192,6 +227,107 @@ pub fn apply(s: &mut DesiredState, op: &Operation) -> Result<bool, OpError> {
     }
 }
 
+/// The position of the mailbox `target` in the desired state, adding its entry when it has none.
+fn mailbox_slot(s: &mut DesiredState, target: &ObjectRef) -> usize {
+    if let Some(i) = s
+        .index
+        .mailbox_position(&s.mailboxes, &s.mail_contacts, target.guid)
+    {
+        return i;
+    }
+    let m = Mailbox {
+        guid: target.guid,
+        name: target.name.clone(),
+        ..Mailbox::default()
+    };
+    s.mailboxes.push(m);
+    let pos = s.mailboxes.len() - 1;
+    let added = s.mailboxes[pos].clone();
+    s.index.mailbox_added(&added, pos);
+    pos
+}
+
+fn contact_index(s: &DesiredState, target: &ObjectRef) -> Result<usize, OpError> {
+    s.index
+        .contact_position(&s.mailboxes, &s.mail_contacts, target.guid)
+        .ok_or_else(|| OpError::NotFound(target.name.clone()))
+}
+
+/// No other contact in the desired state has `name` (case-insensitive).
+fn unique_contact_name(
+    s: &DesiredState,
+    name: &str,
+    except: Option<uuid::Uuid>,
+) -> Result<(), OpError> {
+    let clash = s
+        .index
+        .lookup(&s.mailboxes, &s.mail_contacts, name)
+        .into_iter()
+        .filter(|(k, g)| *k == ObjectKind::MailContact && Some(*g) != except)
+        .any(|(_, g)| {
+            s.index
+                .contact_position(&s.mailboxes, &s.mail_contacts, g)
+                .is_some_and(|i| s.mail_contacts[i].name.eq_ignore_ascii_case(name))
+        });
+    if clash {
+        return Err(OpError::AlreadyExists {
+            kind: "MailContact",
+            name: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn new_owned<T: Clone>(
+    list: &mut Vec<T>,
+    obj: &T,
+    kind: &'static str,
+    id: impl Fn(&T) -> (uuid::Uuid, &str),
+    validate: impl Fn(&T) -> Vec<Violation>,
+) -> Result<bool, OpError> {
+    let (guid, name) = id(obj);
+    unique_name(
+        list.iter().filter(|c| id(c).0 != guid).map(|c| id(c).1),
+        kind,
+        name,
+    )?;
+    if list.iter().any(|c| id(c).0 == guid) {
+        return Err(OpError::AlreadyExists {
+            kind,
+            name: name.to_string(),
+        });
+    }
+    check(&format!("{kind} '{name}'"), validate(obj))?;
+    list.push(obj.clone());
+    Ok(true)
+}
+
+fn set_owned<T: Serialize + DeserializeOwned + PartialEq>(
+    list: &mut [T],
+    target: &ObjectRef,
+    changes: &Patch,
+    id: impl Fn(&T) -> (uuid::Uuid, &str),
+    validate: impl Fn(&T) -> Vec<Violation>,
+) -> Result<bool, OpError> {
+    let idx = find(list.iter().map(|c| id(c).0), target)?;
+    let updated = merge(&list[idx], changes.clone())?;
+    if id(&updated).0 != target.guid {
+        return Err(OpError::InvalidValue {
+            property: "Guid".into(),
+            message: "an object's Guid can't be changed".into(),
+        });
+    }
+    unique_name(
+        list.iter()
+            .filter(|c| id(c).0 != target.guid)
+            .map(|c| id(c).1),
+        target.kind.noun(),
+        id(&updated).1,
+    )?;
+    check(&target.to_string(), validate(&updated))?;
+    Ok(replace(&mut list[idx], updated))
+}
+
 /// Put `new` in `slot`; true when that changed it.
 fn replace<T: PartialEq>(slot: &mut T, new: T) -> bool {
     if *slot == new {
@@ -203,7 +339,11 @@ fn replace<T: PartialEq>(slot: &mut T, new: T) -> bool {
 }
 
 fn total(s: &DesiredState) -> usize {
-    s.mail_contacts.len() + s.outbound_connectors.len() + s.inbound_connectors.len()
+    s.mail_contacts.len()
+        + s.outbound_connectors.len()
+        + s.inbound_connectors.len()
+        + s.send_connectors.len()
+        + s.receive_connectors.len()
 }
 
 fn find(mut guids: impl Iterator<Item = uuid::Uuid>, target: &ObjectRef) -> Result<usize, OpError> {
@@ -226,13 +366,13 @@ fn unique_name<'a>(
     Ok(())
 }
 
-fn check(object: &str, problems: Vec<String>) -> Result<(), OpError> {
+fn check(object: &str, problems: Vec<Violation>) -> Result<(), OpError> {
     if problems.is_empty() {
         Ok(())
     } else {
         Err(OpError::Invalid {
             object: object.to_string(),
-            problems,
+            problems: problems.into_iter().map(|p| p.message).collect(),
         })
     }
 }

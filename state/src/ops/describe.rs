@@ -40,6 +40,7 @@ impl fmt::Display for Operation {
                 contact.name, contact.external_email_address, contact.guid
             ),
             Operation::SetMailContact { target, changes }
+            | Operation::SetMailbox { target, changes }
             | Operation::SetConnector { target, changes } => {
                 let map: serde_json::Map<_, _> = changes.iter().cloned().collect();
                 write!(
@@ -63,6 +64,30 @@ impl fmt::Display for Operation {
                 "Create InboundConnector '{}' (RequireTls {}, Guid {})",
                 connector.Name, connector.RequireTls, connector.Guid
             ),
+            Operation::NewSendConnector { connector } => write!(
+                f,
+                "Create SendConnector '{}' (AddressSpaces {}, RequireTLS {}, Guid {})",
+                connector.Name,
+                connector.AddressSpaces.join(", "),
+                connector.RequireTLS,
+                connector.Guid
+            ),
+            Operation::NewReceiveConnector { connector } => write!(
+                f,
+                "Create ReceiveConnector '{}' (Bindings {}, RequireTLS {}, Guid {})",
+                connector.Name,
+                connector.Bindings.join(", "),
+                connector.RequireTLS,
+                connector.Guid
+            ),
+            Operation::SetTransportConfig { changes } => {
+                let map = serde_json::to_value(changes).unwrap_or_default();
+                write!(
+                    f,
+                    "Set the organization transport configuration: {}",
+                    settings(&map)
+                )
+            }
             Operation::Remove { target } => write!(f, "Remove {target} (Guid {})", target.guid),
         }
     }

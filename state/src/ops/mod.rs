@@ -8,7 +8,10 @@ pub use apply::{apply, OpError};
 use serde::{Deserialize, Serialize};
 
 use crate::cert::Cert;
-use crate::model::{InboundConnector, MailContact, ObjectRef, OutboundConnector, SmimeConfig};
+use crate::model::{
+    InboundConnector, MailContact, ObjectRef, OutboundConnector, ReceiveConnector, SendConnector,
+    SmimeConfig, TransportConfig,
+};
 
 /// The two certificate attributes a recipient publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +36,9 @@ impl CertAttribute {
 /// resolved by the cmdlet against the current value before the operation is made.
 pub type Patch = Vec<(String, serde_json::Value)>;
 
+/// One change to the desired state. (New-MailContact carries the whole contact; operations are short-lived,
+/// so the size difference between variants does not matter.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum Operation {
@@ -45,6 +51,12 @@ pub enum Operation {
         recipient: ObjectRef,
         attribute: CertAttribute,
         certificates: Vec<Cert>,
+    },
+    /// Set-Mailbox: the managed attributes (Name, Alias, addresses, custom attributes ...) of a directory
+    /// mailbox; the mailbox's entry in the desired state is made on first use.
+    SetMailbox {
+        target: ObjectRef,
+        changes: Patch,
     },
     NewMailContact {
         contact: MailContact,
@@ -59,9 +71,20 @@ pub enum Operation {
     NewInboundConnector {
         connector: InboundConnector,
     },
+    NewSendConnector {
+        connector: SendConnector,
+    },
+    NewReceiveConnector {
+        connector: ReceiveConnector,
+    },
+    /// Set-*Connector (inbound, outbound, send, receive).
     SetConnector {
         target: ObjectRef,
         changes: Patch,
+    },
+    /// Set-TransportConfig: every `Some` field of `changes` is set.
+    SetTransportConfig {
+        changes: TransportConfig,
     },
     /// Remove-MailContact / Remove-*Connector: drops the object and records the removal for apply.
     Remove {

@@ -278,3 +278,141 @@ fn operations_describe_themselves_for_what_if() {
     .to_string();
     assert!(text.starts_with("Remove MailContact 'p'"), "{text}");
 }
+
+#[test]
+fn set_mailbox_makes_the_entry_and_keeps_the_index_current() {
+    let mut s = DesiredState::default();
+    let g = Uuid::new_v4();
+    let t = r(ObjectKind::Mailbox, g, "jo");
+    let changed = apply(
+        &mut s,
+        &Operation::SetMailbox {
+            target: t.clone(),
+            changes: vec![
+                ("Alias".into(), json!("jo.d")),
+                ("EmailAddresses".into(), json!(["SMTP:jo@contoso.example"])),
+            ],
+        },
+    )
+    .unwrap();
+    assert!(changed);
+    assert_eq!(s.mailboxes[0].alias.as_deref(), Some("jo.d"));
+    let hit = s
+        .index
+        .lookup(&s.mailboxes, &s.mail_contacts, "JO@contoso.example");
+    assert_eq!(hit, vec![(ObjectKind::Mailbox, g)]);
+    apply(
+        &mut s,
+        &Operation::SetMailbox {
+            target: t.clone(),
+            changes: vec![("Name".into(), json!("joanna"))],
+        },
+    )
+    .unwrap();
+    assert_eq!(s.mailboxes[0].name, "joanna");
+    assert!(s
+        .index
+        .lookup(&s.mailboxes, &s.mail_contacts, "jo")
+        .is_empty());
+    let bad = apply(
+        &mut s,
+        &Operation::SetMailbox {
+            target: t,
+            changes: vec![("Guid".into(), json!(Uuid::new_v4()))],
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(bad, OpError::InvalidValue { .. }));
+}
+
+#[test]
+fn on_premises_connectors_and_transport_config() {
+    use crate::model::{ReceiveConnector, SendConnector, TransportConfig};
+    let mut s = DesiredState::default();
+    let mut send = SendConnector::new(Uuid::new_v4(), "Out");
+    let e = apply(
+        &mut s,
+        &Operation::NewSendConnector {
+            connector: send.clone(),
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("AddressSpaces is required"), "{e}");
+    send.AddressSpaces = vec!["SMTP:fabrikam.com;1".into()];
+    apply(
+        &mut s,
+        &Operation::NewSendConnector {
+            connector: send.clone(),
+        },
+    )
+    .unwrap();
+    let t = r(ObjectKind::SendConnector, send.Guid, "Out");
+    let e = apply(
+        &mut s,
+        &Operation::SetConnector {
+            target: t.clone(),
+            changes: vec![("TlsDomain".into(), json!("mail.fabrikam.com"))],
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains(
+            "The TLSDomain parameter can only be set if the TLSAuthLevel parameter is set to DomainValidation."
+        ),
+        "{e}"
+    );
+    apply(&mut s, &Operation::Remove { target: t }).unwrap();
+    assert!(s.send_connectors.is_empty());
+    assert_eq!(s.removals[0].kind, ObjectKind::SendConnector);
+
+    let mut recv = ReceiveConnector::new(Uuid::new_v4(), "In");
+    recv.Bindings = vec!["0.0.0.0:25".into()];
+    recv.RemoteIPRanges = vec!["192.0.2.0/24".into()];
+    recv.RequireTLS = true;
+    let e = apply(
+        &mut s,
+        &Operation::NewReceiveConnector {
+            connector: recv.clone(),
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("AuthMechanism must contain Tls"),
+        "{e}"
+    );
+    recv.AuthMechanism = Some("Tls".into());
+    apply(&mut s, &Operation::NewReceiveConnector { connector: recv }).unwrap();
+
+    apply(
+        &mut s,
+        &Operation::SetTransportConfig {
+            changes: TransportConfig {
+                TLSSendDomainSecureList: Some(vec!["fabrikam.com".into()]),
+                ..TransportConfig::default()
+            },
+        },
+    )
+    .unwrap();
+    let unchanged = apply(
+        &mut s,
+        &Operation::SetTransportConfig {
+            changes: TransportConfig {
+                TLSSendDomainSecureList: Some(vec!["fabrikam.com".into()]),
+                ..TransportConfig::default()
+            },
+        },
+    )
+    .unwrap();
+    assert!(!unchanged);
+    let text = Operation::SetTransportConfig {
+        changes: TransportConfig {
+            TLSReceiveDomainSecureList: Some(vec![]),
+            ..TransportConfig::default()
+        },
+    }
+    .to_string();
+    assert_eq!(
+        text,
+        "Set the organization transport configuration: TLSReceiveDomainSecureList = []"
+    );
+}

@@ -58,15 +58,23 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Vec<PlanEr
             continue;
         };
         let mut want = json(m, "a desired mailbox", &mut errors);
-        want.remove("Name");
+        // The desired Name is the live one unless Set-Mailbox -Name renamed the mailbox.
+        let renamed = m.name != l.name;
+        if !renamed {
+            want.remove("Name");
+        }
         let have = json(l, "a live mailbox", &mut errors);
         let attrs = compare(&want, &have, false);
         if !attrs.is_empty() {
             changes.push(change(
                 ObjectKind::Mailbox,
                 m.guid,
-                &l.name,
-                Action::Update,
+                &m.name,
+                if renamed {
+                    Action::Rename
+                } else {
+                    Action::Update
+                },
                 attrs,
             ));
         }
@@ -103,6 +111,49 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Vec<PlanEr
             .iter()
             .map(|c| (c.Guid, c.Name.as_str(), c)),
         live.outbound_connectors
+            .iter()
+            .map(|c| (c.Guid, c.Name.as_str(), c)),
+        &mut changes,
+        &mut errors,
+    );
+
+    if let Some(want) = &desired.transport_config {
+        let want = json(want, "the desired transport configuration", &mut errors);
+        let have = live
+            .transport_config
+            .as_ref()
+            .map(|l| json(l, "the live transport configuration", &mut errors))
+            .unwrap_or_default();
+        let attrs = compare(&want, &have, false);
+        if !attrs.is_empty() {
+            changes.push(ResourceChange {
+                kind: ObjectKind::TransportConfig,
+                guid: None,
+                name: "TransportConfig".into(),
+                action: Action::Update,
+                attributes: attrs,
+            });
+        }
+    }
+    owned(
+        ObjectKind::SendConnector,
+        desired
+            .send_connectors
+            .iter()
+            .map(|c| (c.Guid, c.Name.as_str(), c)),
+        live.send_connectors
+            .iter()
+            .map(|c| (c.Guid, c.Name.as_str(), c)),
+        &mut changes,
+        &mut errors,
+    );
+    owned(
+        ObjectKind::ReceiveConnector,
+        desired
+            .receive_connectors
+            .iter()
+            .map(|c| (c.Guid, c.Name.as_str(), c)),
+        live.receive_connectors
             .iter()
             .map(|c| (c.Guid, c.Name.as_str(), c)),
         &mut changes,

@@ -1,10 +1,12 @@
 //! Plan: compare the desired state with what the backends hold, attribute by attribute, by type.
 
 mod compare;
+mod coverage;
 mod diff;
 mod render;
 
 pub use compare::same_value;
+pub use coverage::not_applied_warnings;
 pub use diff::{plan, PlanError};
 pub use render::{render_json_value, render_plan};
 

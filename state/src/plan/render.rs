@@ -23,7 +23,9 @@ pub fn render_plan(plan: &Plan) -> String {
             Action::Delete => "will be removed",
         };
         let name = match c.kind {
-            crate::model::ObjectKind::SmimeConfig => String::new(),
+            crate::model::ObjectKind::SmimeConfig | crate::model::ObjectKind::TransportConfig => {
+                String::new()
+            }
             _ => format!(" '{}'", c.name),
         };
         let _ = writeln!(

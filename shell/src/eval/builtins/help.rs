@@ -510,7 +510,7 @@ mod tests {
         let o = run("Get-Help Set-Mailbox");
         let out = o.ok();
         assert!(
-            out.contains("SYNTAX\n    Set-Mailbox [-Identity] <IdParameter>"),
+            out.contains("SYNTAX\n    Set-Mailbox [-Identity] <MailboxIdParameter>"),
             "{out}"
         );
         assert!(out.contains("Get-Help Set-Mailbox -Examples"), "{out}");
