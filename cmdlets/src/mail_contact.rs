@@ -490,23 +490,7 @@ pub(crate) fn output(c: &MailContact, managed: bool) -> Value {
     )
 }
 
-const CUSTOM: [&str; 15] = [
-    "CustomAttribute1",
-    "CustomAttribute2",
-    "CustomAttribute3",
-    "CustomAttribute4",
-    "CustomAttribute5",
-    "CustomAttribute6",
-    "CustomAttribute7",
-    "CustomAttribute8",
-    "CustomAttribute9",
-    "CustomAttribute10",
-    "CustomAttribute11",
-    "CustomAttribute12",
-    "CustomAttribute13",
-    "CustomAttribute14",
-    "CustomAttribute15",
-];
+use crate::recipient_common::CUSTOM_ATTRIBUTES as CUSTOM;
 
 fn find(args: &Bound, ctx: &Context) -> Result<(MailContact, bool), CmdletError> {
     let id = to_string("Identity", args.get("Identity").unwrap_or(&Value::Null))?;

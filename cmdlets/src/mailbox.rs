@@ -296,23 +296,7 @@ pub(crate) fn output(m: &Mailbox, managed: bool) -> Value {
     )
 }
 
-const CUSTOM: [&str; 15] = [
-    "CustomAttribute1",
-    "CustomAttribute2",
-    "CustomAttribute3",
-    "CustomAttribute4",
-    "CustomAttribute5",
-    "CustomAttribute6",
-    "CustomAttribute7",
-    "CustomAttribute8",
-    "CustomAttribute9",
-    "CustomAttribute10",
-    "CustomAttribute11",
-    "CustomAttribute12",
-    "CustomAttribute13",
-    "CustomAttribute14",
-    "CustomAttribute15",
-];
+use crate::recipient_common::CUSTOM_ATTRIBUTES as CUSTOM;
 
 fn identity_arg(args: &Bound) -> Result<Option<String>, CmdletError> {
     match args.get("Identity") {

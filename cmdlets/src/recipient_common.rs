@@ -38,26 +38,28 @@ pub fn changes(
     Ok(out)
 }
 
+/// The names of CustomAttribute1 .. CustomAttribute15.
+pub const CUSTOM_ATTRIBUTES: [&str; 15] = [
+    "CustomAttribute1",
+    "CustomAttribute2",
+    "CustomAttribute3",
+    "CustomAttribute4",
+    "CustomAttribute5",
+    "CustomAttribute6",
+    "CustomAttribute7",
+    "CustomAttribute8",
+    "CustomAttribute9",
+    "CustomAttribute10",
+    "CustomAttribute11",
+    "CustomAttribute12",
+    "CustomAttribute13",
+    "CustomAttribute14",
+    "CustomAttribute15",
+];
+
 /// -CustomAttribute1 .. -CustomAttribute15.
 pub fn custom_attributes(mut s: Signature) -> Signature {
-    const NAMES: [&str; 15] = [
-        "CustomAttribute1",
-        "CustomAttribute2",
-        "CustomAttribute3",
-        "CustomAttribute4",
-        "CustomAttribute5",
-        "CustomAttribute6",
-        "CustomAttribute7",
-        "CustomAttribute8",
-        "CustomAttribute9",
-        "CustomAttribute10",
-        "CustomAttribute11",
-        "CustomAttribute12",
-        "CustomAttribute13",
-        "CustomAttribute14",
-        "CustomAttribute15",
-    ];
-    for n in NAMES {
+    for n in CUSTOM_ATTRIBUTES {
         s = s.checked(
             n,
             T::String,
