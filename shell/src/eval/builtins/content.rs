@@ -250,6 +250,32 @@ pub fn not_found(c: &Call, param: &str, path: &str, tried: &[PathBuf]) -> Runtim
 }
 
 /// The paths a reading command was given: -Path (wildcards) or -LiteralPath, else pipeline input.
+/// The paths a command names; none, or an empty one, is PowerShell's binding error (`empty_help` says what to give).
+fn required_paths(
+    c: &Call,
+    empty_help: &str,
+) -> Result<Vec<(&'static str, String, bool)>, RuntimeError> {
+    let given = paths_given(c);
+    if given.is_empty() {
+        return Err(c
+            .error(
+                "Cannot process command because of one or more missing mandatory parameters: Path.",
+            )
+            .help("add -Path <file>"));
+    }
+    if let Some((param, _, _)) = given.iter().find(|(_, path, _)| path.trim().is_empty()) {
+        return Err(c
+            .error_at(
+                param,
+                format!(
+                    "Cannot bind argument to parameter '{param}' because it is an empty string."
+                ),
+            )
+            .help(empty_help));
+    }
+    Ok(given)
+}
+
 pub fn paths_given(c: &Call) -> Vec<(&'static str, String, bool)> {
     let mut out: Vec<(&'static str, String, bool)> = Vec::new();
     for p in c.args.strings("Path") {
@@ -272,21 +298,8 @@ pub fn paths_given(c: &Call) -> Vec<(&'static str, String, bool)> {
 
 /// Read every file a reading command names.
 pub fn read_all(c: &Call) -> Result<Vec<(PathBuf, Vec<u8>)>, RuntimeError> {
-    let given = paths_given(c);
-    if given.is_empty() {
-        return Err(c
-            .error(
-                "Cannot process command because of one or more missing mandatory parameters: Path.",
-            )
-            .help("add -Path <file>"));
-    }
     let mut out = Vec::new();
-    for (param, path, wild) in given {
-        if path.trim().is_empty() {
-            return Err(c
-                .error_at(param, format!("Cannot bind argument to parameter '{param}' because it is an empty string."))
-                .help("give a file name"));
-        }
+    for (param, path, wild) in required_paths(c, "give a file name")? {
         let files =
             resolve(&path, c.base_dir, wild).map_err(|tried| not_found(c, param, &path, &tried))?;
         for f in files {
@@ -560,21 +573,8 @@ fn test_path(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
                 .help("use -PathType Leaf for a file, Container for a folder"))
         }
     };
-    let given = paths_given(c);
-    if given.is_empty() {
-        return Err(c
-            .error(
-                "Cannot process command because of one or more missing mandatory parameters: Path.",
-            )
-            .help("add -Path <file>"));
-    }
     let mut out = Vec::new();
-    for (param, path, wild) in given {
-        if path.trim().is_empty() {
-            return Err(c
-                .error_at(param, format!("Cannot bind argument to parameter '{param}' because it is an empty string."))
-                .help("give a path to test"));
-        }
+    for (_, path, wild) in required_paths(c, "give a path to test")? {
         if c.args.switch("IsValid") {
             out.push(Value::Bool(!path.contains('\0')));
             continue;
