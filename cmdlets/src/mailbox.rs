@@ -364,16 +364,10 @@ pub fn set(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
         guid: mailbox.guid,
         name: mailbox.name.clone(),
     };
-    let mut changed = false;
-    if !patch.is_empty() {
-        changed |= ctx.submit(Operation::SetMailbox {
-            target: target.clone(),
-            changes: patch,
-        })?;
-    }
-    changed |= recipient_certs::submit(ctx, &target, certs)?;
-    if !changed && !ctx.what_if {
-        ctx.warn_unchanged(&mailbox.name);
-    }
+    let property_changes = (!patch.is_empty()).then(|| Operation::SetMailbox {
+        target: target.clone(),
+        changes: patch,
+    });
+    recipient_certs::finish_set(ctx, &target, property_changes, certs)?;
     Ok(Vec::new())
 }

@@ -71,3 +71,22 @@ pub fn submit(
     }
     Ok(changed)
 }
+
+/// The end of Set-Mailbox / Set-MailContact: the property changes (if any), then the certificate
+/// lists, then Exchange's "no settings … have been modified" warning when nothing changed.
+pub fn finish_set(
+    ctx: &mut Context,
+    target: &ObjectRef,
+    property_changes: Option<Operation>,
+    lists: Vec<(CertAttribute, Vec<Cert>)>,
+) -> Result<(), CmdletError> {
+    let mut changed = false;
+    if let Some(op) = property_changes {
+        changed |= ctx.submit(op)?;
+    }
+    changed |= submit(ctx, target, lists)?;
+    if !changed && !ctx.what_if {
+        ctx.warn_unchanged(&target.name);
+    }
+    Ok(())
+}
