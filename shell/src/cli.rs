@@ -71,13 +71,40 @@ pub enum Sub {
         /// Validation time for the certificate checks (RFC 3339; default MAILSEC_NOW, else now).
         #[arg(long, value_parser = parse_time)]
         at: Option<time::OffsetDateTime>,
+        /// Save the plan to FILE; `mailsec apply FILE` applies exactly it (and refuses if anything changed).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also remove objects mailsec created that are gone from the desired state.
+        #[arg(long)]
+        prune: bool,
+        /// Show changes made outside mailsec and offer to write them into the desired state.
+        #[arg(long, conflicts_with_all = ["out", "prune", "json"])]
+        refresh_only: bool,
+        /// With --refresh-only: write without asking.
+        #[arg(long, requires = "refresh_only")]
+        auto_approve: bool,
     },
-    /// Make the backends match the desired state.
+    /// Make the backends match the desired state, or carry out a plan saved with `plan --out`.
     Apply {
+        /// A plan saved by `mailsec plan --out FILE`.
+        plan_file: Option<PathBuf>,
         /// Do not ask for confirmation (it is asked only on a terminal).
         #[arg(long)]
         auto_approve: bool,
+        /// Also remove objects mailsec created that are gone from the desired state.
+        #[arg(long, conflicts_with = "plan_file")]
+        prune: bool,
     },
+    /// Write what the directory and gateway hold into the desired-state file (one bulk read).
+    Export {
+        /// Replace a desired state that already has objects (its targets are kept).
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the apply journals, or show one (each change with the values it replaced).
+    Journal { file: Option<PathBuf> },
+    /// Print the LDAP rights the configured directory target needs (for a least-privilege account).
+    Permissions,
     /// Parse and bind scripts without running them (no state or backends needed); exit 1 on any error.
     Check {
         /// Script files (`-` reads stdin).
@@ -168,6 +195,10 @@ fn dispatch(store: &Store, sub: &Sub, output: OutputFormat) -> i32 {
             detailed_exitcode,
             strict,
             at,
+            out,
+            prune,
+            refresh_only,
+            auto_approve,
         } => commands::plan::run(
             store,
             &commands::plan::PlanArgs {
@@ -175,9 +206,27 @@ fn dispatch(store: &Store, sub: &Sub, output: OutputFormat) -> i32 {
                 detailed_exitcode: *detailed_exitcode,
                 strict: *strict,
                 at: *at,
+                out: out.clone(),
+                prune: *prune,
+                refresh_only: *refresh_only,
+                auto_approve: *auto_approve,
             },
         ),
-        Sub::Apply { auto_approve } => commands::apply::run(store, *auto_approve),
+        Sub::Apply {
+            plan_file,
+            auto_approve,
+            prune,
+        } => commands::apply::run(
+            store,
+            &commands::apply::ApplyArgs {
+                auto_approve: *auto_approve,
+                prune: *prune,
+                plan_file: plan_file.clone(),
+            },
+        ),
+        Sub::Export { force } => commands::export::run(store, *force),
+        Sub::Journal { file } => commands::journal::run(store, file.as_deref()),
+        Sub::Permissions => commands::permissions::run(store),
         Sub::Check { files, json } => commands::check::run(files, *json),
         Sub::Schema => commands::schema::run(),
         Sub::ForceUnlock { id } => commands::unlock::run(store, id),

@@ -134,7 +134,7 @@ pub fn open(store: &Store, operation: &str) -> Result<Opened, i32> {
 
 /// What the backends of `state` hold now, and how to name them. Needs no lock (reads only).
 pub fn read_backends(store: &Store, state: &DesiredState) -> Result<(LiveState, String), String> {
-    let backends = open_backends(state, &store.dir());
+    let backends = open_backends(state, &store.dir()).map_err(|e| e.to_string())?;
     let live = read_all(&backends).map_err(|e| format!("could not read the backends: {e}"))?;
     let location = backends.first().map(|b| b.describe()).unwrap_or_default();
     Ok((live, location))

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod cert;
 pub mod clock;
+pub mod engine;
 pub mod health;
 pub mod model;
 pub mod ops;

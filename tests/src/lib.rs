@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+pub mod slapd;
+
 /// The repository root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -91,6 +93,20 @@ impl Workspace {
             .current_dir(self.path())
             .env_remove("MAILSEC_STATE")
             .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run mailsec")
+            .into()
+    }
+
+    /// Run `mailsec ARGS` in the workspace with extra environment variables.
+    pub fn mailsec_env(&self, args: &[&str], env: &[(String, String)]) -> Run {
+        Command::new(mailsec_bin())
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("MAILSEC_STATE")
+            .env("NO_COLOR", "1")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(std::process::Stdio::null())
             .output()
             .expect("run mailsec")

@@ -3,8 +3,12 @@
 pub mod apply;
 pub mod check;
 pub mod completions;
+pub mod export;
 pub mod help;
+pub mod journal;
+pub mod permissions;
 pub mod plan;
+pub mod reconcile;
 pub mod schema;
 pub mod seed;
 pub mod unlock;

@@ -14,7 +14,13 @@ pub fn run(store: &Store, file: &Path, force: bool) -> i32 {
             return 1;
         }
     };
-    let DirectoryTarget::Embedded { path } = &loaded.state.targets.directory;
+    let path = match &loaded.state.targets.directory {
+        DirectoryTarget::Embedded { path } => path,
+        DirectoryTarget::Ldap(_) => {
+            eprintln!("error: `mailsec seed` fills the embedded directory, but this state's directory target is LDAP; load an LDAP directory with ldapadd, then `mailsec export`");
+            return 1;
+        }
+    };
     let target = store.dir().join(path);
     if target.exists() && !force {
         eprintln!(

@@ -84,9 +84,13 @@ impl Backend for EmbeddedDirectory {
         })
     }
 
-    fn apply(&mut self, changes: &[&ResourceChange]) -> Result<usize, BackendError> {
+    fn apply(
+        &mut self,
+        changes: &[&ResourceChange],
+        done: &mut dyn FnMut(&ResourceChange),
+    ) -> Result<(), BackendError> {
         if changes.is_empty() {
-            return Ok(0);
+            return Ok(());
         }
         let (mut doc, original) = self.load()?;
         let me = self.describe();
@@ -131,7 +135,9 @@ impl Backend for EmbeddedDirectory {
                 _ => {}
             }
         }
+        // One atomic write: every change is applied, or none.
         self.save(&doc, original.as_deref())?;
-        Ok(changes.len())
+        changes.iter().for_each(|c| done(c));
+        Ok(())
     }
 }

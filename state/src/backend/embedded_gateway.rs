@@ -94,9 +94,13 @@ impl Backend for EmbeddedGateway {
         })
     }
 
-    fn apply(&mut self, changes: &[&ResourceChange]) -> Result<usize, BackendError> {
+    fn apply(
+        &mut self,
+        changes: &[&ResourceChange],
+        done: &mut dyn FnMut(&ResourceChange),
+    ) -> Result<(), BackendError> {
         if changes.is_empty() {
-            return Ok(0);
+            return Ok(());
         }
         let (mut doc, original) = self.load()?;
         let me = self.describe();
@@ -131,7 +135,9 @@ impl Backend for EmbeddedGateway {
                 _ => {}
             }
         }
+        // One atomic write: every change is applied, or none.
         write_doc(&self.path, &doc, original.as_deref(), false)?;
-        Ok(changes.len())
+        changes.iter().for_each(|c| done(c));
+        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 
 mod embedded_directory;
 mod embedded_gateway;
+pub mod ldap;
 pub mod ldif;
 mod seed;
 
@@ -32,6 +33,8 @@ pub struct LiveState {
     pub transport_config: Option<TransportConfig>,
     pub send_connectors: Vec<SendConnector>,
     pub receive_connectors: Vec<ReceiveConnector>,
+    /// Objects carrying mailsec's ownership mark (created by mailsec): the only ones `--prune` removes.
+    pub owned: Vec<(ObjectKind, Uuid)>,
     /// Lookup index over the recipients, built on first use.
     pub index: IndexCache,
 }
@@ -48,6 +51,7 @@ impl LiveState {
             transport_config: None,
             send_connectors: Vec::new(),
             receive_connectors: Vec::new(),
+            owned: Vec::new(),
             index: IndexCache::new(),
         }
     }
@@ -102,6 +106,7 @@ impl LiveState {
         }
         self.send_connectors.extend(other.send_connectors);
         self.receive_connectors.extend(other.receive_connectors);
+        self.owned.extend(other.owned);
         self.index = IndexCache::default();
     }
 }
@@ -110,6 +115,8 @@ impl LiveState {
 pub enum BackendError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Ldap(String),
     #[error("{backend}: cannot apply the change to {object}: {message}")]
     Change {
         backend: String,
@@ -126,8 +133,13 @@ pub trait Backend {
     fn kinds(&self) -> &'static [ObjectKind];
     /// Read every managed object. A failed read is an error, never "absent".
     fn read(&self) -> Result<LiveState, BackendError>;
-    /// Make the given changes (all of this backend's kinds); returns how many objects changed.
-    fn apply(&mut self, changes: &[&ResourceChange]) -> Result<usize, BackendError>;
+    /// Make the given changes (all of this backend's kinds), calling `done` for each change once it is
+    /// carried out. On an error, the changes `done` was not called for were not (fully) applied.
+    fn apply(
+        &mut self,
+        changes: &[&ResourceChange],
+        done: &mut dyn FnMut(&ResourceChange),
+    ) -> Result<(), BackendError>;
     /// Does this backend apply `property` of `kind` objects? A property it does not apply is still
     /// recorded in the desired state, and plan warns "recorded, not applied by <backend>"
     /// (`plan::not_applied_warnings`). The embedded backends apply every property.
@@ -135,19 +147,53 @@ pub trait Backend {
         let _ = (kind, property);
         true
     }
+    /// Is `property` of this `object` (its JSON form) carried by this backend? Usually the same as
+    /// `applies`; a backend may also carry a value it derives (e.g. a contact's only address).
+    fn represents(
+        &self,
+        kind: ObjectKind,
+        object: &serde_json::Map<String, serde_json::Value>,
+        property: &str,
+    ) -> bool {
+        let _ = object;
+        self.applies(kind, property)
+    }
 }
 
-/// The backends the state's targets name, with paths resolved against `state_dir`.
-pub fn open_backends(state: &DesiredState, state_dir: &Path) -> Vec<Box<dyn Backend>> {
-    let directory: Box<dyn Backend> = match &state.targets.directory {
-        DirectoryTarget::Embedded { path } => {
+/// The backends the state's targets name (the environment's `MAILSEC_LDAP_*` override the directory),
+/// with paths resolved against `state_dir`.
+pub fn open_backends(
+    state: &DesiredState,
+    state_dir: &Path,
+) -> Result<Vec<Box<dyn Backend>>, BackendError> {
+    open_backends_with(state, state_dir, &|k| std::env::var(k).ok())
+}
+
+/// `open_backends` with the environment given.
+pub fn open_backends_with(
+    state: &DesiredState,
+    state_dir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Box<dyn Backend>>, BackendError> {
+    let ldap = ldap::LdapSettings::resolve(&state.targets.directory, state_dir, env)
+        .map_err(|e| BackendError::Ldap(e.to_string()))?;
+    let directory: Box<dyn Backend> = match (ldap, &state.targets.directory) {
+        (Some(s), _) => {
+            Box::new(ldap::LdapDirectory::new(s).map_err(|e| BackendError::Ldap(e.to_string()))?)
+        }
+        (None, DirectoryTarget::Embedded { path }) => {
             Box::new(EmbeddedDirectory::new(state_dir.join(path)))
+        }
+        (None, DirectoryTarget::Ldap(_)) => {
+            return Err(BackendError::Ldap(
+                "the LDAP target could not be resolved".into(),
+            ))
         }
     };
     let gateway: Box<dyn Backend> = match &state.targets.gateway {
         GatewayTarget::Embedded { path } => Box::new(EmbeddedGateway::new(state_dir.join(path))),
     };
-    vec![directory, gateway]
+    Ok(vec![directory, gateway])
 }
 
 /// Read all backends into one live state.

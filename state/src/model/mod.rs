@@ -17,7 +17,7 @@ pub use index::IndexCache;
 pub use mailbox::Mailbox;
 pub use onprem::{ReceiveConnector, SendConnector, TransportConfig};
 pub use smime_config::SmimeConfig;
-pub use targets::{DirectoryTarget, GatewayTarget, Targets};
+pub use targets::{DirectoryTarget, GatewayTarget, LdapProfile, LdapTarget, Targets};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

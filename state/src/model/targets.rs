@@ -32,6 +32,90 @@ pub enum DirectoryTarget {
         #[serde(default = "default_directory_path")]
         path: String,
     },
+    /// A real LDAP directory: OpenLDAP or Active Directory (incl. Samba AD).
+    Ldap(Box<LdapTarget>),
+}
+
+/// Which schema the directory speaks.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum LdapProfile {
+    /// inetOrgPerson, `userCertificate;binary`, `userSMIMECertificate`; contacts are entries mailsec owns.
+    #[default]
+    Openldap,
+    /// user/contact objects, `mail`, `proxyAddresses`, `targetAddress`, `mailNickname`, `userCertificate`.
+    ActiveDirectory,
+}
+
+impl LdapProfile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LdapProfile::Openldap => "openldap",
+            LdapProfile::ActiveDirectory => "active-directory",
+        }
+    }
+}
+
+/// Where an LDAP directory is and how mailsec binds to it. The password is never stored here: it comes
+/// from an environment variable or a file named below (or `MAILSEC_LDAP_PASSWORD[_FILE]`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LdapTarget {
+    /// `ldap://host[:port]`, `ldaps://host[:port]` or `ldapi://<url-encoded socket path>`.
+    pub url: String,
+    /// The naming context mailsec reads and writes under, e.g. `dc=example,dc=org`.
+    pub base: String,
+    #[serde(default)]
+    pub profile: LdapProfile,
+    /// Simple bind DN (AD also takes `user@realm`). Without it, ldapi:// binds with SASL EXTERNAL
+    /// and other URLs bind anonymously.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bind_dn: Option<String>,
+    /// Name of the environment variable holding the bind password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// File holding the bind password (first line), relative to the state file's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<String>,
+    /// Upgrade an `ldap://` connection with StartTLS.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub start_tls: bool,
+    /// PEM file of the CA that issued the server's certificate (else the system roots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// Allow a simple bind without TLS to a host that is not the loopback. Off by default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_plaintext_bind: bool,
+    /// Subtrees mailboxes are read from (default: the base). Scopes what plan reads and touches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mailbox_bases: Vec<String>,
+    /// Where mailsec creates mail contacts (default `ou=contacts,<base>` / `OU=Contacts,<base>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contacts_base: Option<String>,
+    /// The entry holding the organization S/MIME config (default `cn=mailsec-smime-config,<base>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_dn: Option<String>,
+    /// An extra LDAP filter mailboxes must match, e.g. `(departmentNumber=42)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// Subtrees never read or touched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Properties (Exchange names, e.g. `DisplayName`) mailsec neither compares nor writes here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored_properties: Vec<String>,
+    /// Entries per page of a paged search (default 500).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+    /// Write operations in flight at once (default 16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

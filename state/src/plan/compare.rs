@@ -78,6 +78,11 @@ fn case_insensitive(attr: &str) -> bool {
 /// A comparable text form of one value.
 fn canonical(attr: &str, v: &Value) -> String {
     match v {
+        // The issuing CAs are a set of certificates: an .sst and a PKCS#7 holding the same CAs are the
+        // same trust (a directory keeps the CAs, not the container they were uploaded in).
+        Value::Object(m) if attr == "SMIMECertificateIssuingCA" && m.contains_key("file") => {
+            ca_set(v).unwrap_or_else(|| canonical("", v))
+        }
         // A certificate reference: its identity is the content hash named by the file.
         Value::Object(m) if m.contains_key("file") => m
             .get("file")
@@ -90,6 +95,22 @@ fn canonical(attr: &str, v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The sorted SHA-256 of each certificate in a collection reference, if its bytes are at hand.
+fn ca_set(v: &Value) -> Option<String> {
+    let cert: crate::cert::Cert = serde_json::from_value(v.clone()).ok()?;
+    let mut hashes: Vec<String> = crate::cert::read_collection(cert.bytes())
+        .ok()?
+        .iter()
+        .map(|der| {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(der))
+        })
+        .collect();
+    hashes.sort();
+    hashes.dedup();
+    Some(format!("cas:{}", hashes.join(",")))
 }
 
 /// `SMTP:` (primary) stays distinct from `smtp:` (secondary); no prefix means `smtp:`;

@@ -3,19 +3,21 @@
 mod compare;
 mod coverage;
 mod diff;
+mod for_backends;
 mod render;
 
 pub use compare::same_value;
 pub use coverage::not_applied_warnings;
 pub use diff::{plan, PlanError};
+pub use for_backends::{plan_for, PlanOptions};
 pub use render::{render_json_value, render_plan};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::model::ObjectKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Create,
@@ -36,14 +38,14 @@ impl Action {
 }
 
 /// One attribute's change; `old`/`new` are the JSON form of the values (certificates as references).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttrChange {
     pub name: String,
     pub old: serde_json::Value,
     pub new: serde_json::Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceChange {
     pub kind: ObjectKind,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,7 +55,7 @@ pub struct ResourceChange {
     pub attributes: Vec<AttrChange>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub create: usize,
     pub update: usize,
@@ -61,7 +63,7 @@ pub struct Summary {
     pub delete: usize,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub changes: Vec<ResourceChange>,
     pub summary: Summary,

@@ -125,10 +125,10 @@ fn embedded_backends_converge() {
     let p = plan(&d, &read(&directory, &gateway)).unwrap();
     assert_eq!(p.changes.len(), 5);
     directory
-        .apply(&changes_for(&p.changes, directory.kinds()))
+        .apply(&changes_for(&p.changes, directory.kinds()), &mut |_| {})
         .unwrap();
     gateway
-        .apply(&changes_for(&p.changes, gateway.kinds()))
+        .apply(&changes_for(&p.changes, gateway.kinds()), &mut |_| {})
         .unwrap();
     let again = plan(&d, &read(&directory, &gateway)).unwrap();
     assert!(again.is_empty(), "{}", render_plan(&again));

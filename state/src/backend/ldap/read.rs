@@ -1,0 +1,474 @@
+//! Reading the live directory in bulk: one paged search per kind asking only for the managed attributes,
+//! each entry turned into the model's typed object. A failed search is an error, never "absent".
+
+use std::collections::HashMap;
+
+use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
+use ldap3::{Ldap, Scope, SearchEntry};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::profile::{same_attr, Carry, Profile, CONFIG_PREFIX, OWNED_PREFIX};
+use super::settings::LdapSettings;
+use super::LdapError;
+use crate::cert::Cert;
+use crate::model::{MailContact, Mailbox, ObjectKind, SmimeConfig};
+
+/// What apply needs to know about a live entry beyond the model object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryRef {
+    pub dn: String,
+    /// Carries mailsec's ownership marker.
+    pub owned: bool,
+}
+
+/// One read of the directory.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub mailboxes: Vec<Mailbox>,
+    pub contacts: Vec<MailContact>,
+    pub config: Option<SmimeConfig>,
+    /// The config entry's settings as stored (so apply can merge a change into them).
+    pub config_settings: Map<String, Value>,
+    pub config_exists: bool,
+    pub contacts_base_exists: bool,
+    pub entries: HashMap<(ObjectKind, Uuid), EntryRef>,
+}
+
+/// LDAP result code noSuchObject: the search base does not exist.
+pub const NO_SUCH_OBJECT: u32 = 32;
+
+pub async fn read(ldap: &mut Ldap, s: &LdapSettings) -> Result<Snapshot, LdapError> {
+    let p = Profile::new(s.profile);
+    let mut snap = Snapshot::default();
+
+    let filter = match &s.filter {
+        Some(f) => format!("(&{}{f})", p.mailbox_filter()),
+        None => p.mailbox_filter().to_string(),
+    };
+    let attrs = p.read_attrs(ObjectKind::Mailbox);
+    for base in &s.mailbox_bases {
+        let entries = Search::new(s, base, &filter, &attrs)
+            .run(ldap)
+            .await?
+            .unwrap_or_default();
+        for e in entries {
+            // Contacts live under their own base on OpenLDAP, where both are inetOrgPerson.
+            if under(&e.dn, &s.contacts_base) || excluded(&e.dn, s) {
+                continue;
+            }
+            let (guid, owned) = guid_of(&p, &e)?;
+            if snap.entries.contains_key(&(ObjectKind::Mailbox, guid)) {
+                continue; // overlapping mailbox bases
+            }
+            let m: Mailbox = object(&p, ObjectKind::Mailbox, &e, guid)?;
+            snap.entries.insert(
+                (ObjectKind::Mailbox, guid),
+                EntryRef {
+                    dn: e.dn.clone(),
+                    owned,
+                },
+            );
+            snap.mailboxes.push(m);
+        }
+    }
+
+    let contact_base = if p.kind == crate::model::LdapProfile::ActiveDirectory {
+        s.base.clone()
+    } else {
+        s.contacts_base.clone()
+    };
+    let attrs = p.read_attrs(ObjectKind::MailContact);
+    let found = Search::new(s, &contact_base, p.contact_filter(), &attrs)
+        .run(ldap)
+        .await?;
+    snap.contacts_base_exists = if contact_base == s.contacts_base {
+        found.is_some()
+    } else {
+        exists(ldap, &s.contacts_base).await?
+    };
+    for e in found.unwrap_or_default() {
+        if excluded(&e.dn, s) {
+            continue;
+        }
+        let (guid, owned) = guid_of(&p, &e)?;
+        let c: MailContact = object(&p, ObjectKind::MailContact, &e, guid)?;
+        snap.entries.insert(
+            (ObjectKind::MailContact, guid),
+            EntryRef {
+                dn: e.dn.clone(),
+                owned,
+            },
+        );
+        snap.contacts.push(c);
+    }
+
+    read_config(ldap, s, &p, &mut snap).await?;
+    Ok(snap)
+}
+
+async fn read_config(
+    ldap: &mut Ldap,
+    s: &LdapSettings,
+    p: &Profile,
+    snap: &mut Snapshot,
+) -> Result<(), LdapError> {
+    let attrs = vec![p.ca_attr(), "description"];
+    let res = ldap
+        .search(&s.config_dn, Scope::Base, "(objectClass=*)", attrs)
+        .await
+        .map_err(|e| LdapError::io(&s.config_dn, e))?;
+    if res.1.rc == NO_SUCH_OBJECT {
+        return Ok(());
+    }
+    let (entries, _) = res.success().map_err(|e| LdapError::io(&s.config_dn, e))?;
+    let Some(raw) = entries.into_iter().next() else {
+        return Ok(());
+    };
+    let e = SearchEntry::construct(raw);
+    snap.config_exists = true;
+    let mut settings = Map::new();
+    for v in values(&e, "description") {
+        if let Some(text) = std::str::from_utf8(&v)
+            .ok()
+            .and_then(|t| t.strip_prefix(CONFIG_PREFIX))
+        {
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(m)) => settings = m,
+                _ => {
+                    return Err(LdapError::Entry {
+                        dn: e.dn.clone(),
+                        message: format!(
+                            "its description value '{CONFIG_PREFIX}…' is not a JSON object; fix or delete that value"
+                        ),
+                    })
+                }
+            }
+        }
+    }
+    let cas = values(&e, p.ca_attr());
+    let mut all = settings.clone();
+    if !cas.is_empty() {
+        let p7 = crate::cert::write_pkcs7(&cas).map_err(|err| LdapError::Entry {
+            dn: e.dn.clone(),
+            message: format!("its CA certificates cannot be collected: {err}"),
+        })?;
+        all.insert(
+            "SMIMECertificateIssuingCA".into(),
+            json!(Cert::from_bytes(p7)),
+        );
+    }
+    let config: SmimeConfig =
+        serde_json::from_value(Value::Object(all)).map_err(|err| LdapError::Entry {
+            dn: e.dn.clone(),
+            message: format!("its S/MIME settings do not read back: {err}"),
+        })?;
+    snap.config = Some(config);
+    snap.config_settings = settings;
+    Ok(())
+}
+
+/// A prepared paged search.
+struct Search {
+    base: String,
+    filter: String,
+    attrs: Vec<String>,
+    page: i32,
+}
+
+impl Search {
+    fn new(s: &LdapSettings, base: &str, filter: &str, attrs: &[&str]) -> Search {
+        Search {
+            base: base.to_string(),
+            filter: filter.to_string(),
+            attrs: attrs.iter().map(|a| a.to_string()).collect(),
+            page: s.page_size,
+        }
+    }
+
+    /// All entries, or `None` when the base does not exist.
+    async fn run(self, ldap: &mut Ldap) -> Result<Option<Vec<SearchEntry>>, LdapError> {
+        let adapters: Vec<Box<dyn Adapter<_, _>>> = vec![
+            Box::new(EntriesOnly::new()),
+            Box::new(PagedResults::new(self.page)),
+        ];
+        let mut stream = ldap
+            .streaming_search_with(
+                adapters,
+                &self.base,
+                Scope::Subtree,
+                &self.filter,
+                self.attrs.clone(),
+            )
+            .await
+            .map_err(|e| LdapError::io(&self.base, e))?;
+        let mut out = Vec::new();
+        while let Some(entry) = stream
+            .next()
+            .await
+            .map_err(|e| LdapError::io(&self.base, e))?
+        {
+            out.push(SearchEntry::construct(entry));
+        }
+        let res = stream.finish().await;
+        match res.rc {
+            0 => Ok(Some(out)),
+            NO_SUCH_OBJECT => Ok(None),
+            rc => Err(LdapError::Search {
+                base: self.base,
+                rc,
+                text: res.text,
+            }),
+        }
+    }
+}
+
+async fn exists(ldap: &mut Ldap, dn: &str) -> Result<bool, LdapError> {
+    let res = ldap
+        .search(dn, Scope::Base, "(objectClass=*)", vec!["1.1"])
+        .await
+        .map_err(|e| LdapError::io(dn, e))?;
+    match res.1.rc {
+        0 => Ok(true),
+        NO_SUCH_OBJECT => Ok(false),
+        rc => Err(LdapError::Search {
+            base: dn.to_string(),
+            rc,
+            text: res.1.text,
+        }),
+    }
+}
+
+/// Every value of `attr` in the entry, text or binary (ldap3 puts a value in `bin_attrs` only when it
+/// is not UTF-8, so a binary attribute may come back in either map).
+pub fn values(e: &SearchEntry, attr: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for (k, vs) in &e.attrs {
+        if same_attr(k, attr) {
+            out.extend(vs.iter().map(|v| v.as_bytes().to_vec()));
+        }
+    }
+    for (k, vs) in &e.bin_attrs {
+        if same_attr(k, attr) {
+            out.extend(vs.iter().cloned());
+        }
+    }
+    out
+}
+
+fn first_text(e: &SearchEntry, attr: &str) -> Option<String> {
+    values(e, attr)
+        .into_iter()
+        .next()
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
+}
+
+/// The object's id: the Guid in mailsec's marker when the entry is mailsec's, else the server's id.
+fn guid_of(p: &Profile, e: &SearchEntry) -> Result<(Uuid, bool), LdapError> {
+    for v in values(e, p.marker_attr()) {
+        if let Some(g) = std::str::from_utf8(&v)
+            .ok()
+            .and_then(|t| t.strip_prefix(OWNED_PREFIX))
+        {
+            let guid = Uuid::parse_str(g.trim()).map_err(|err| LdapError::Entry {
+                dn: e.dn.clone(),
+                message: format!("its ownership marker '{OWNED_PREFIX}{g}' has a bad Guid: {err}"),
+            })?;
+            return Ok((guid, true));
+        }
+    }
+    let raw = values(e, p.id_attr())
+        .into_iter()
+        .next()
+        .ok_or_else(|| LdapError::Entry {
+            dn: e.dn.clone(),
+            message: format!(
+                "the server returned no {}; the bind account must be allowed to read it",
+                p.id_attr()
+            ),
+        })?;
+    let guid = if p.id_attr() == "objectGUID" {
+        let b: [u8; 16] = raw.as_slice().try_into().map_err(|_| LdapError::Entry {
+            dn: e.dn.clone(),
+            message: format!("objectGUID has {} bytes, expected 16", raw.len()),
+        })?;
+        Uuid::from_bytes_le(b)
+    } else {
+        let t = String::from_utf8_lossy(&raw);
+        Uuid::parse_str(t.trim()).map_err(|err| LdapError::Entry {
+            dn: e.dn.clone(),
+            message: format!("entryUUID '{t}': {err}"),
+        })?
+    };
+    Ok((guid, false))
+}
+
+/// Build the typed object from the entry's managed attributes.
+fn object<T: serde::de::DeserializeOwned>(
+    p: &Profile,
+    kind: ObjectKind,
+    e: &SearchEntry,
+    guid: Uuid,
+) -> Result<T, LdapError> {
+    let mut m = Map::new();
+    m.insert("Guid".into(), json!(guid));
+    m.insert("DistinguishedName".into(), json!(e.dn));
+    for a in p.attrs(kind) {
+        let vals = values(e, a.attribute);
+        if vals.is_empty() {
+            continue;
+        }
+        let v = match a.carry {
+            Carry::Text => json!(String::from_utf8_lossy(&vals[0])),
+            Carry::BareAddress => json!(format!("SMTP:{}", String::from_utf8_lossy(&vals[0]))),
+            Carry::TextSet => Value::Array(
+                vals.iter()
+                    .map(|v| json!(String::from_utf8_lossy(v)))
+                    .collect(),
+            ),
+            Carry::Certs | Carry::CertsReplaceOnly => Value::Array(
+                vals.into_iter()
+                    .map(|v| json!(Cert::from_bytes(v)))
+                    .collect(),
+            ),
+        };
+        m.insert(a.property.into(), v);
+    }
+    if !m.contains_key("Name") {
+        m.insert("Name".into(), json!(rdn_value(&e.dn)));
+    }
+    match (kind, p.kind) {
+        (ObjectKind::Mailbox, crate::model::LdapProfile::Openldap) => {
+            if let Some(uid) = first_text(e, "uid") {
+                m.insert("Alias".into(), json!(uid));
+                m.insert("SamAccountName".into(), json!(uid));
+            }
+        }
+        (ObjectKind::Mailbox, crate::model::LdapProfile::ActiveDirectory) => {
+            if let Some(v) = first_text(e, "sAMAccountName") {
+                m.insert("SamAccountName".into(), json!(v));
+            }
+            if let Some(v) = first_text(e, "userPrincipalName") {
+                m.insert("UserPrincipalName".into(), json!(v));
+            }
+        }
+        (ObjectKind::MailContact, crate::model::LdapProfile::Openldap) => {
+            // The contact's one address is its mail: the primary SMTP address is the same.
+            if let Some(mail) = first_text(e, "mail") {
+                m.insert("PrimarySmtpAddress".into(), json!(mail));
+                m.insert("EmailAddresses".into(), json!([format!("SMTP:{mail}")]));
+            }
+        }
+        _ => {}
+    }
+    if kind == ObjectKind::MailContact && !m.contains_key("ExternalEmailAddress") {
+        m.insert("ExternalEmailAddress".into(), json!(""));
+    }
+    serde_json::from_value(Value::Object(m)).map_err(|err| LdapError::Entry {
+        dn: e.dn.clone(),
+        message: format!("cannot be read as a {}: {err}", kind.noun()),
+    })
+}
+
+/// The value of a DN's first RDN (`cn=Alice Smith,ou=x` → `Alice Smith`), unescaped.
+pub fn rdn_value(dn: &str) -> String {
+    let first = split_rdn(dn).0;
+    let v = first.split_once('=').map(|(_, v)| v).unwrap_or(first);
+    unescape_dn_value(v.trim())
+}
+
+/// RFC 4514 value unescaping: `\,` and the other special characters, and `\XX` hex pairs (UTF-8).
+fn unescape_dn_value(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            let hex = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match hex {
+                Some(x) => {
+                    out.push(x);
+                    i += 3;
+                }
+                None => {
+                    out.push(b[i + 1]);
+                    i += 2;
+                }
+            }
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `(first RDN, rest)`, honouring `\,` escapes.
+pub fn split_rdn(dn: &str) -> (&str, &str) {
+    let bytes = dn.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b',' => return (&dn[..i], &dn[i + 1..]),
+            _ => i += 1,
+        }
+    }
+    (dn, "")
+}
+
+/// A comparable form of a DN: attribute types lowercased, spaces around separators dropped.
+pub fn canonical_dn(dn: &str) -> String {
+    let mut out = Vec::new();
+    let mut rest = dn.trim();
+    while !rest.is_empty() {
+        let (rdn, tail) = split_rdn(rest);
+        let rdn = rdn.trim();
+        out.push(match rdn.split_once('=') {
+            Some((t, v)) => format!(
+                "{}={}",
+                t.trim().to_ascii_lowercase(),
+                v.trim().to_lowercase()
+            ),
+            None => rdn.to_lowercase(),
+        });
+        rest = tail;
+    }
+    out.join(",")
+}
+
+/// Is `dn` at or below `base`?
+pub fn under(dn: &str, base: &str) -> bool {
+    let (d, b) = (canonical_dn(dn), canonical_dn(base));
+    d == b || d.ends_with(&format!(",{b}"))
+}
+
+fn excluded(dn: &str, s: &LdapSettings) -> bool {
+    s.exclude.iter().any(|x| under(dn, x))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dn_helpers() {
+        assert_eq!(rdn_value("cn=Smith\\, Alice,ou=x,dc=y"), "Smith, Alice");
+        assert_eq!(rdn_value("cn=caf\\c3\\a9,ou=x"), "café");
+        assert!(under(
+            "CN=A, OU=Contacts,DC=Example,DC=org",
+            "ou=contacts,dc=example,dc=org"
+        ));
+        assert!(!under(
+            "cn=a,ou=contacts2,dc=example,dc=org",
+            "ou=contacts,dc=example,dc=org"
+        ));
+        assert!(under(
+            "ou=contacts,dc=example,dc=org",
+            "ou=contacts,dc=example,dc=org"
+        ));
+    }
+}

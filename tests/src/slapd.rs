@@ -1,0 +1,268 @@
+//! A throwaway OpenLDAP `slapd` per test: cn=config built offline with slapadd in a temp dir, data
+//! preloaded with slapadd, listening on an `ldapi://` socket in that dir (and a loopback port for tests
+//! that need TCP), ready when a bind succeeds (polled), stopped by its pid when dropped.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BASE: &str = "dc=contoso,dc=example";
+pub const ADMIN_DN: &str = "cn=admin,dc=contoso,dc=example";
+pub const ADMIN_PW: &str = "secret";
+
+const SLAPD: &str = "/usr/sbin/slapd";
+const SLAPADD: &str = "/usr/sbin/slapadd";
+
+/// Is slapd installed? With `MAILSEC_E2E=required` its absence fails the test instead of skipping it.
+pub fn available() -> bool {
+    let found = Path::new(SLAPD).exists()
+        && Path::new(SLAPADD).exists()
+        && crate::require_tool("ldapsearch");
+    if !found {
+        if std::env::var("MAILSEC_E2E").as_deref() == Ok("required") {
+            panic!("slapd and ldap-utils are required (MAILSEC_E2E=required) but are not installed; run .ci/install-deps");
+        }
+        eprintln!(
+            "skipping: slapd is not installed (set MAILSEC_E2E=required to make this an error)"
+        );
+    }
+    found
+}
+
+pub struct Slapd {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    pid: Option<i32>,
+}
+
+/// The root entries every instance starts with.
+fn base_ldif() -> String {
+    format!(
+        "dn: {BASE}\nobjectClass: dcObject\nobjectClass: organization\ndc: contoso\no: Contoso\n\n\
+         dn: ou=people,{BASE}\nobjectClass: organizationalUnit\nou: people\n\n"
+    )
+}
+
+impl Slapd {
+    /// Start an instance holding the base entries plus `data` (LDIF content records, loaded offline).
+    pub fn start(data: &str) -> Slapd {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("db")).expect("mkdir db");
+        std::fs::create_dir_all(d.join("slapd.d")).expect("mkdir slapd.d");
+        let config = format!(
+            "dn: cn=config\nobjectClass: olcGlobal\ncn: config\nolcPidFile: {p}/slapd.pid\nolcArgsFile: {p}/slapd.args\n\n\
+             dn: cn=module{{0}},cn=config\nobjectClass: olcModuleList\ncn: module{{0}}\nolcModulePath: /usr/lib/ldap\nolcModuleLoad: back_mdb\n\n\
+             dn: cn=schema,cn=config\nobjectClass: olcSchemaConfig\ncn: schema\n\n\
+             include: file:///etc/ldap/schema/core.ldif\n\n\
+             include: file:///etc/ldap/schema/cosine.ldif\n\n\
+             include: file:///etc/ldap/schema/inetorgperson.ldif\n\n\
+             dn: olcDatabase={{0}}config,cn=config\nobjectClass: olcDatabaseConfig\nolcDatabase: {{0}}config\nolcRootDN: cn=config\nolcRootPW: {ADMIN_PW}\n\n\
+             dn: olcDatabase={{1}}mdb,cn=config\nobjectClass: olcDatabaseConfig\nobjectClass: olcMdbConfig\nolcDatabase: {{1}}mdb\nolcSuffix: {BASE}\nolcRootDN: {ADMIN_DN}\nolcRootPW: {ADMIN_PW}\nolcDbDirectory: {p}/db\nolcDbMaxSize: 1073741824\nolcDbIndex: objectClass eq\nolcDbIndex: mail eq\nolcDbIndex: entryUUID eq\nolcSizeLimit: unlimited\n",
+            p = d.display()
+        );
+        std::fs::write(d.join("config.ldif"), config).expect("write config");
+        std::fs::write(d.join("data.ldif"), format!("{}{data}", base_ldif())).expect("write data");
+        run(
+            Command::new(SLAPADD)
+                .args(["-q", "-n", "0", "-F"])
+                .arg(d.join("slapd.d"))
+                .arg("-l")
+                .arg(d.join("config.ldif")),
+            "slapadd (config)",
+        );
+        run(
+            Command::new(SLAPADD)
+                .args(["-q", "-n", "1", "-F"])
+                .arg(d.join("slapd.d"))
+                .arg("-l")
+                .arg(d.join("data.ldif")),
+            "slapadd (data)",
+        );
+        let port = free_port();
+        let mut s = Slapd {
+            dir,
+            port,
+            pid: None,
+        };
+        let urls = format!("{} ldap://127.0.0.1:{port}/", s.ldapi_url());
+        run(
+            Command::new(SLAPD)
+                .arg("-F")
+                .arg(s.dir.path().join("slapd.d"))
+                .args(["-h", &urls]),
+            "slapd",
+        );
+        s.wait_ready();
+        s
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("ldapi")
+    }
+
+    /// `ldapi://` URL of the instance's socket (path percent-encoded).
+    pub fn ldapi_url(&self) -> String {
+        let path = self.socket().display().to_string().replace('/', "%2F");
+        format!("ldapi://{path}")
+    }
+
+    pub fn ldap_url(&self) -> String {
+        format!("ldap://127.0.0.1:{}/", self.port)
+    }
+
+    /// The environment that points mailsec at this instance.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("MAILSEC_LDAP_URL".into(), self.ldapi_url()),
+            ("MAILSEC_LDAP_BASE".into(), BASE.into()),
+            ("MAILSEC_LDAP_BIND_DN".into(), ADMIN_DN.into()),
+            ("MAILSEC_LDAP_PASSWORD".into(), ADMIN_PW.into()),
+            ("MAILSEC_LDAP_PROFILE".into(), "openldap".into()),
+        ]
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.pid.is_none() {
+                self.pid = std::fs::read_to_string(self.dir.path().join("slapd.pid"))
+                    .ok()
+                    .and_then(|t| t.trim().parse().ok());
+            }
+            let ok = Command::new("ldapwhoami")
+                .args([
+                    "-x",
+                    "-H",
+                    &self.ldapi_url(),
+                    "-D",
+                    ADMIN_DN,
+                    "-w",
+                    ADMIN_PW,
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if ok && self.pid.is_some() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "slapd did not become ready in 20 s ({})",
+                self.dir.path().display()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Run an ldap-utils tool against this instance as the admin; returns stdout, panics on failure.
+    pub fn tool(&self, tool: &str, args: &[&str], stdin: Option<&str>) -> String {
+        let mut child = Command::new(tool)
+            .args([
+                "-x",
+                "-H",
+                &self.ldapi_url(),
+                "-D",
+                ADMIN_DN,
+                "-w",
+                ADMIN_PW,
+            ])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("run {tool}: {e}"));
+        if let Some(mut i) = child.stdin.take() {
+            if let Some(text) = stdin {
+                i.write_all(text.as_bytes()).expect("write stdin");
+            }
+        }
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{tool} {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `ldapsearch -LLL` under the base; `-t -T dir` style binary values go to files when `tmp` is given.
+    pub fn search(&self, filter: &str, attrs: &[&str]) -> String {
+        let mut args = vec!["-LLL", "-o", "ldif-wrap=no", "-b", BASE, filter];
+        args.extend_from_slice(attrs);
+        self.tool("ldapsearch", &args, None)
+    }
+
+    /// The raw values of `attr` on the entry `filter` finds, read back with `ldapsearch -t`.
+    pub fn values(&self, filter: &str, attr: &str) -> Vec<Vec<u8>> {
+        let out_dir = tempfile::tempdir().expect("temp dir");
+        let dir = out_dir.path().display().to_string();
+        let text = self.tool(
+            "ldapsearch",
+            &[
+                "-LLL",
+                "-o",
+                "ldif-wrap=no",
+                "-t",
+                "-T",
+                &dir,
+                "-b",
+                BASE,
+                filter,
+                attr,
+            ],
+            None,
+        );
+        let mut v = Vec::new();
+        for line in text.lines() {
+            if let Some((_, url)) = line.split_once(":< file://") {
+                v.push(std::fs::read(url).expect("read value file"));
+            }
+        }
+        v
+    }
+
+    pub fn modify(&self, ldif: &str) {
+        self.tool("ldapmodify", &[], Some(ldif));
+    }
+
+    fn stop(&mut self) {
+        let Some(pid) = self.pid.take() else { return };
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+    }
+}
+
+impl Drop for Slapd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
