@@ -49,14 +49,28 @@ pub struct Cli {
     #[arg(value_name = "SCRIPT_FILE")]
     pub script: Option<PathBuf>,
 
+    /// Arguments for the script: its param() block binds them (-Name value, or by position); else $args.
+    #[arg(
+        value_name = "SCRIPT_ARGS",
+        requires = "script",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub script_args: Vec<String>,
+
     #[command(subcommand)]
     pub sub: Option<Sub>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Sub {
-    /// Run a script file (the same as `mailsec FILE`; `-` reads stdin).
-    Run { file: PathBuf },
+    /// Run a script file (the same as `mailsec FILE`; `-` reads stdin), with arguments for its param() block.
+    Run {
+        file: PathBuf,
+        /// Arguments for the script: its param() block binds them (-Name value, or by position); else $args.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Show what apply would change (per attribute).
     Plan {
         /// Print the plan as JSON.
@@ -145,13 +159,13 @@ fn cwd() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }
 
-fn run_stdin(store: &Store, output: OutputFormat) -> i32 {
+fn run_stdin(store: &Store, output: OutputFormat, args: &[String]) -> i32 {
     let mut text = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut text) {
         eprintln!("error: cannot read the script from stdin: {e}");
         return 1;
     }
-    session::run_with(
+    session::run_with_args(
         store,
         &Script {
             name: "<stdin>".into(),
@@ -159,15 +173,17 @@ fn run_stdin(store: &Store, output: OutputFormat) -> i32 {
             base_dir: cwd(),
         },
         output,
+        args.to_vec(),
     )
 }
 
-fn run_file(store: &Store, file: &Path, output: OutputFormat) -> i32 {
+/// Run a script file (`-`: stdin) with `args` for its param() block / `$args`.
+fn run_file(store: &Store, file: &Path, output: OutputFormat, args: &[String]) -> i32 {
     if file.as_os_str() == "-" {
-        return run_stdin(store, output);
+        return run_stdin(store, output, args);
     }
     match std::fs::read_to_string(file) {
-        Ok(text) => session::run_with(
+        Ok(text) => session::run_with_args(
             store,
             &Script {
                 name: file.display().to_string(),
@@ -178,6 +194,7 @@ fn run_file(store: &Store, file: &Path, output: OutputFormat) -> i32 {
                     .unwrap_or_else(|| PathBuf::from(".")),
             },
             output,
+            args.to_vec(),
         ),
         Err(e) => {
             eprintln!("error: cannot read script {}: {e}", file.display());
@@ -189,7 +206,7 @@ fn run_file(store: &Store, file: &Path, output: OutputFormat) -> i32 {
 /// Run a subcommand; the same code serves the command line and the REPL.
 fn dispatch(store: &Store, sub: &Sub, output: OutputFormat) -> i32 {
     match sub {
-        Sub::Run { file } => run_file(store, file, output),
+        Sub::Run { file, args } => run_file(store, file, output, args),
         Sub::Plan {
             json,
             detailed_exitcode,
@@ -285,11 +302,11 @@ pub fn main() -> i32 {
             },
             cli.output,
         ),
-        (None, None, Some(file)) => run_file(&store, file, cli.output),
+        (None, None, Some(file)) => run_file(&store, file, cli.output, &cli.script_args),
         (None, None, None) if std::io::stdin().is_terminal() => {
             crate::repl::run(&store, cli.output)
         }
-        (None, None, None) => run_stdin(&store, cli.output),
+        (None, None, None) => run_stdin(&store, cli.output, &[]),
     }
 }
 
@@ -317,5 +334,24 @@ mod tests {
         let cli =
             Cli::try_parse_from(["mailsec", "check", "a.ps1", "b.ps1", "--json"]).expect("parses");
         assert!(matches!(cli.sub, Some(Sub::Check { ref files, json: true }) if files.len() == 2));
+    }
+
+    #[test]
+    fn script_arguments_follow_the_file_hyphens_and_all() {
+        let cli = Cli::try_parse_from(["mailsec", "x.ps1", "-Domain", "contoso.com", "5"])
+            .expect("parses");
+        assert_eq!(cli.script, Some(PathBuf::from("x.ps1")));
+        assert_eq!(cli.script_args, ["-Domain", "contoso.com", "5"]);
+        let cli = Cli::try_parse_from([
+            "mailsec", "--state", "s.yaml", "run", "x.ps1", "-Count", "2", "--output", "json",
+        ])
+        .expect("parses");
+        assert!(
+            matches!(cli.sub, Some(Sub::Run { ref args, .. }) if args == &["-Count", "2", "--output", "json"]),
+            "{cli:?}"
+        );
+        assert_eq!(cli.state, PathBuf::from("s.yaml"));
+        let cli = Cli::try_parse_from(["mailsec", "plan", "--json"]).expect("parses");
+        assert!(matches!(cli.sub, Some(Sub::Plan { json: true, .. })));
     }
 }

@@ -41,6 +41,17 @@ pub fn run(store: &Store, script: &Script) -> i32 {
 
 /// Run `script` against the state at `store`; returns the process exit code.
 pub fn run_with(store: &Store, script: &Script, output: OutputFormat) -> i32 {
+    run_with_args(store, script, output, Vec::new())
+}
+
+/// Run `script` with arguments (`mailsec run FILE.ps1 ARGS...`): its `param()` block binds them, or
+/// they are `$args`.
+pub fn run_with_args(
+    store: &Store,
+    script: &Script,
+    output: OutputFormat,
+    args: Vec<String>,
+) -> i32 {
     let ast = match parse_script(&script.text) {
         Ok(a) => a,
         Err(errors) => {
@@ -63,6 +74,7 @@ pub fn run_with(store: &Store, script: &Script, output: OutputFormat) -> i32 {
         opened.location.clone(),
         script.base_dir.clone(),
     );
+    ev.set_script_args(args);
     let outcome = execute(&mut ev, script, &ast, output);
     drop(ev);
     match outcome {
@@ -176,8 +188,17 @@ pub enum Outcome {
 pub fn execute(ev: &mut Evaluator, script: &Script, ast: &Ast, output: OutputFormat) -> Outcome {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let mut report = |e: &RuntimeError| eprint!("{}", describe(script, e));
-    let mut warn = |w: &str| eprintln!("WARNING: {w}");
+    ev.set_source(&script.text);
+    let mut report = |e: &RuntimeError| {
+        let text = describe(script, e);
+        crate::format::transcript::record(&text);
+        eprint!("{text}");
+    };
+    let mut warn = |w: &str| {
+        let line = format!("WARNING: {w}\n");
+        crate::format::transcript::record(&line);
+        eprint!("{line}");
+    };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut ask = |q: &str| -> bool {
         eprint!("{q}\n[Y] Yes  [N] No (default is \"N\"): ");

@@ -132,6 +132,9 @@ impl Evaluator<'_> {
             _ => {}
         }
         let args = self.plain_args(args);
+        if let Some(result) = self.evaluator_builtin(name, c.span, &args, input.as_deref(), io) {
+            return result.map_err(Flow::from);
+        }
         if let Some(result) =
             builtins::run(name, c.span, &args, input.as_deref(), io, &self.base_dir)
         {
@@ -934,12 +937,15 @@ impl Evaluator<'_> {
         let mut ctx = Context::new(self.state, &self.live, self.location.clone());
         ctx.what_if = what_if;
         let result = (def.run)(&bound, &mut ctx);
+        let applied = !ctx.applied.is_empty();
         let quiet_warnings = matches!(warning_action.as_str(), "silentlycontinue" | "ignore");
         let mut warnings = Vec::new();
         for m in std::mem::take(&mut ctx.messages) {
             match m {
                 Message::WhatIf(t) => {
-                    let _ = writeln!(io.out, "What if: {t}");
+                    let line = format!("What if: {t}\n");
+                    let _ = io.out.write_all(line.as_bytes());
+                    crate::format::transcript::record(&line);
                 }
                 Message::Warning(w) => {
                     if !quiet_warnings {
@@ -951,6 +957,9 @@ impl Evaluator<'_> {
         }
         if let Some(name) = &common.warning_variable {
             self.store_variable(name, warnings);
+        }
+        if applied {
+            self.log_command(sig, c, &bound, spans);
         }
         result.map_err(|err| {
             let span = err

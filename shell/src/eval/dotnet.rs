@@ -1,5 +1,7 @@
 //! The .NET members scripts call, with their real names and behaviour: System.IO.File and System.Convert.
 
+mod text;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -135,6 +137,14 @@ pub fn call_static(
 ) -> Result<Value, RuntimeError> {
     let t = canonical_type(type_name);
     let m = member.to_lowercase();
+    let found = match t.as_str() {
+        "string" => text::string_static(member, args, span),
+        "regex" | "text.regularexpressions.regex" => text::regex_static(member, args, span),
+        other => text::enum_static(other, member).map(Ok),
+    };
+    if let Some(result) = found {
+        return result;
+    }
     match (t.as_str(), m.as_str()) {
         ("io.file", "readallbytes") => Ok(Value::Bytes(read_file(&text(arg(args, 0, member, span)?), base_dir, span)?)),
         ("io.file", "readalltext") => {
@@ -162,7 +172,7 @@ pub fn call_static(
                 .map_err(|e| RuntimeError::new(format!("Exception calling \"FromBase64String\": \"The input is not a valid Base-64 string: {e}\""), span))
         }
         _ => Err(RuntimeError::new(format!("[{type_name}]::{member} is not supported in mailsec"), span)
-            .help("supported: [System.IO.File]::ReadAllBytes/ReadAllText/Exists, [Convert]::ToBase64String/FromBase64String")),
+            .help("supported: [System.IO.File]::ReadAllBytes/ReadAllText/Exists, [Convert]::ToBase64String/FromBase64String, [string]::IsNullOrEmpty/IsNullOrWhiteSpace/Join/Concat/Format/Empty, [regex]::Match/Matches/Split/Replace/Escape/IsMatch")),
     }
 }
 

@@ -92,6 +92,8 @@ pub struct Evaluator<'s> {
     last_ok: bool,
     /// Errors written so far (to tell whether a statement wrote one, for `$?`).
     error_count: usize,
+    /// The source being run and the commands that changed the state (Export-MailsecSession).
+    session: builtins::session_log::SessionLog,
 }
 
 impl<'s> Evaluator<'s> {
@@ -119,6 +121,7 @@ impl<'s> Evaluator<'s> {
             script_args: Vec::new(),
             last_ok: true,
             error_count: 0,
+            session: Default::default(),
         }
     }
 
@@ -158,11 +161,23 @@ impl<'s> Evaluator<'s> {
     /// Run every statement; non-terminating errors are reported and skipped, a terminating one is returned.
     pub fn run(&mut self, script: &Script, io: &mut Io) -> Result<(), RuntimeError> {
         let mut sink = Vec::new();
-        let result = self.exec_list(&script.statements, &mut sink, true, io);
+        let mark = self.session.mark();
+        let mut result = Ok(());
+        for st in &script.statements {
+            self.transcribe(st);
+            result = self.exec_list(std::slice::from_ref(st), &mut sink, true, io);
+            if result.is_err() {
+                break;
+            }
+        }
         self.print(io, sink);
         match result {
             Ok(()) | Err(Flow::Return | Flow::Break { .. } | Flow::Continue { .. }) => Ok(()),
-            Err(Flow::Error(e)) => Err(e),
+            Err(Flow::Error(e)) => {
+                // nothing of this run is saved: neither are its commands logged
+                self.session.rollback(mark);
+                Err(e)
+            }
             Err(Flow::Exit(code)) => {
                 self.exit_code = Some(code);
                 if code != 0 {
@@ -583,8 +598,13 @@ impl<'s> Evaluator<'s> {
         io: &mut Io,
     ) -> Eval<()> {
         let args = scriptblock::script_args_to_args(&self.script_args);
+        // a script whose arguments do not bind does not start (as in PowerShell)
         self.bind_params(params, attributes, args, false, span, io)
             .map(drop)
+            .map_err(|f| match f {
+                Flow::Error(e) => Flow::Error(e.terminating()),
+                other => other,
+            })
     }
 
     #[allow(clippy::too_many_arguments)]

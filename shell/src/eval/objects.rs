@@ -8,6 +8,8 @@ use std::path::Path;
 use mailsec_cmdlets::{Object, Value};
 use mailsec_state::cert::{read_collection, CertInfo};
 
+mod strings;
+
 use super::dotnet::read_file;
 use super::error::RuntimeError;
 use crate::syntax::ast::Span;
@@ -223,6 +225,7 @@ pub fn call_method(
             done(o.get("Thumbprint").cloned().unwrap_or(Value::Null))
         }
         (Value::Cert(c), "getrawcertdata" | "export") => done(Value::Bytes(c.bytes().to_vec())),
+        (Value::String(s), _) if strings::has(&m) => done(strings::call(s, method, args, span)?),
         (v, "tostring") => done(Value::String(v.to_string())),
         (v, _) => Err(RuntimeError::new(
             format!(

@@ -4636,6 +4636,25 @@ Remove-MailContact -Identity x -Confirm:$false
         fn grammar_soup_never_panics(src in grammar_soup()) {
             check_error_spans(&src)?;
         }
+
+        /// Random bytes, read as a script file is when it is not valid UTF-8 (lossily).
+        #[test]
+        fn any_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+            check_error_spans(&String::from_utf8_lossy(&bytes))?;
+        }
+
+        /// Token streams with random bytes between the tokens: errors still point inside the input.
+        #[test]
+        fn tokens_and_bytes_never_panic(
+            parts in prop::collection::vec((grammar_soup(), prop::collection::vec(any::<u8>(), 0..4)), 0..8),
+        ) {
+            let mut bytes = Vec::new();
+            for (tokens, noise) in &parts {
+                bytes.extend_from_slice(tokens.as_bytes());
+                bytes.extend_from_slice(noise);
+            }
+            check_error_spans(&String::from_utf8_lossy(&bytes))?;
+        }
     }
 
     /// A generated argument: its source text and whether it is a parameter.

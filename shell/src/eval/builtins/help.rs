@@ -138,7 +138,7 @@ fn builtin_help(b: &Builtin, full: bool, examples_only: bool) -> String {
         if !b.aliases.is_empty() {
             let _ = writeln!(out, "ALIASES\n    {}\n", b.aliases.join(", "));
         }
-        if b.run.is_none() {
+        if b.run.is_none() && b.eval_run.is_none() {
             let _ = writeln!(
                 out,
                 "NOTE\n    The shell itself runs this command (it takes script blocks).\n"

@@ -16,23 +16,29 @@ mod content;
 mod convert;
 mod format;
 mod help;
+mod literal;
 mod new_object;
 mod output;
 mod plumbing;
 mod select_sort;
+pub(super) mod session_log;
 mod transcript;
+mod variables;
 
 use std::path::Path;
 
 use mailsec_cmdlets::Value;
 
-use super::{Io, RuntimeError};
+use super::{Evaluator, Io, RuntimeError};
 use crate::binder::Arg;
 use crate::syntax::ast::Span;
 use args::{Param, Parsed};
 
 /// How a built-in runs.
 pub type RunFn = fn(&mut Call) -> Result<Vec<Value>, RuntimeError>;
+
+/// How a built-in that reads or changes the evaluator's own state (variables, the session's log) runs.
+pub type EvalRunFn = fn(&mut Evaluator<'_>, &mut Call) -> Result<Vec<Value>, RuntimeError>;
 
 /// One built-in command: what help and Get-Command show, and how it runs.
 pub struct Builtin {
@@ -46,6 +52,8 @@ pub struct Builtin {
     pub examples: &'static [(&'static str, &'static str)],
     /// `None`: the evaluator runs it (Where-Object, ForEach-Object); listed for Get-Command and Get-Help.
     pub run: Option<RunFn>,
+    /// Runs with the evaluator (Set-Variable, Export-MailsecSession); `run` is then `None`.
+    pub eval_run: Option<EvalRunFn>,
     /// Takes any arguments without checking them (session plumbing from other shells).
     pub any_args: bool,
 }
@@ -60,6 +68,25 @@ impl Builtin {
             should_process: false,
             examples: &[],
             run: Some(run),
+            eval_run: None,
+            any_args: false,
+        }
+    }
+    /// A built-in that runs with the evaluator (see [`EvalRunFn`]).
+    pub const fn with_evaluator(
+        name: &'static str,
+        synopsis: &'static str,
+        run: EvalRunFn,
+    ) -> Builtin {
+        Builtin {
+            name,
+            aliases: &[],
+            synopsis,
+            params: &[],
+            should_process: false,
+            examples: &[],
+            run: None,
+            eval_run: Some(run),
             any_args: false,
         }
     }
@@ -99,6 +126,7 @@ const EVALUATOR: &[Builtin] = &[
         should_process: false,
         examples: &[("Mailboxes whose name starts with b", "Get-Mailbox | Where-Object Name -like 'b*'")],
         run: None,
+        eval_run: None,
         any_args: false,
     },
     Builtin {
@@ -114,6 +142,7 @@ const EVALUATOR: &[Builtin] = &[
         should_process: false,
         examples: &[("Every contact's name", "Get-MailContact | ForEach-Object Name")],
         run: None,
+        eval_run: None,
         any_args: false,
     },
 ];
@@ -130,6 +159,8 @@ pub fn all() -> impl Iterator<Item = &'static Builtin> {
         .chain(transcript::BUILTINS)
         .chain(new_object::BUILTINS)
         .chain(plumbing::BUILTINS)
+        .chain(variables::BUILTINS)
+        .chain(session_log::BUILTINS)
         .chain(EVALUATOR)
 }
 
@@ -218,12 +249,52 @@ pub fn run(
 ) -> Option<Result<Vec<Value>, RuntimeError>> {
     let builtin = find(name)?;
     let run = builtin.run?;
-    Some(invoke(builtin, run, span, args, input, io, base_dir))
+    Some(invoke(
+        builtin,
+        Runner::Plain(run),
+        span,
+        args,
+        input,
+        io,
+        base_dir,
+    ))
+}
+
+impl Evaluator<'_> {
+    /// Run `name` if it is a built-in that needs the evaluator (Set-Variable, Get-Variable,
+    /// Export-MailsecSession, ...); `None` for everything else.
+    pub(super) fn evaluator_builtin(
+        &mut self,
+        name: &str,
+        span: Span,
+        args: &[Arg],
+        input: Option<&[Value]>,
+        io: &mut Io,
+    ) -> Option<Result<Vec<Value>, RuntimeError>> {
+        let builtin = find(name)?;
+        let run = builtin.eval_run?;
+        let base_dir = self.base_dir.clone();
+        Some(invoke(
+            builtin,
+            Runner::Evaluator(self, run),
+            span,
+            args,
+            input,
+            io,
+            &base_dir,
+        ))
+    }
+}
+
+/// What runs a built-in: on its own, or with the evaluator.
+enum Runner<'e, 's> {
+    Plain(RunFn),
+    Evaluator(&'e mut Evaluator<'s>, EvalRunFn),
 }
 
 fn invoke(
     builtin: &'static Builtin,
-    run: RunFn,
+    run: Runner,
     span: Span,
     raw: &[Arg],
     input: Option<&[Value]>,
@@ -260,7 +331,11 @@ fn invoke(
         }
     }
     let error_action = call.args.action("ErrorAction");
-    match run(&mut call) {
+    let result = match run {
+        Runner::Plain(f) => f(&mut call),
+        Runner::Evaluator(ev, f) => f(ev, &mut call),
+    };
+    match result {
         Ok(v) => Ok(v),
         Err(mut e) => {
             e.command.get_or_insert_with(|| builtin.name.to_string());
@@ -377,6 +452,7 @@ pub(crate) mod testing {
         let mut report = |e: &RuntimeError| errors.push(e.clone());
         let mut warn = |w: &str| warnings.push(w.to_string());
         let script = parse_script(src).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+        ev.set_source(src);
         let terminated = {
             let mut ask = |_: &str| answer.unwrap_or(false);
             let mut io = Io {

@@ -166,6 +166,19 @@ fn start_transcript(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
     Ok(vec![Value::String(message)])
 }
 
+impl crate::eval::Evaluator<'_> {
+    /// A top-level statement is about to run: a running transcript records it as typed (`PS>text`).
+    pub(in crate::eval) fn transcribe(&self, st: &crate::syntax::ast::Statement) {
+        if !transcript::active() {
+            return;
+        }
+        let span = st.span();
+        if let Some(text) = self.session.source().get(span.start..span.end) {
+            transcript::command(text);
+        }
+    }
+}
+
 fn stop_transcript(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
     let Some((path, written)) = transcript::stop() else {
         let mut e = c.error(
@@ -237,6 +250,44 @@ mod tests {
         // Nothing is recorded once it has stopped.
         record("after\n");
         assert!(!std::fs::read_to_string(&path).unwrap().contains("after"));
+    }
+
+    #[test]
+    fn a_script_records_its_commands_as_typed_and_whatif_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = run_in(
+            "Start-Transcript -Path s.log\n$n = 'Fabrikam'\nNew-MailContact -Name $n -ExternalEmailAddress `\n  x@fabrikam.com -WhatIf\nWrite-Output   'done'  # comment\nStop-Transcript",
+            dir.path(),
+        );
+        o.ok();
+        let text = std::fs::read_to_string(dir.path().join("s.log")).unwrap();
+        let body = text.split(&format!("{STARS}\n")).nth(2).unwrap_or_default();
+        let body = body
+            .split_once('\n')
+            .map(|(started, rest)| {
+                assert!(started.starts_with("Transcript started, output file is "));
+                rest
+            })
+            .unwrap_or_default();
+        let lines: Vec<&str> = body.lines().collect();
+        assert_eq!(
+            lines[..3],
+            [
+                "PS>$n = 'Fabrikam'",
+                "PS>New-MailContact -Name $n -ExternalEmailAddress `",
+                "  x@fabrikam.com -WhatIf"
+            ],
+            "{text}"
+        );
+        assert!(
+            lines[3].starts_with("What if: Create MailContact 'Fabrikam'"),
+            "{text}"
+        );
+        assert_eq!(
+            lines[4..],
+            ["PS>Write-Output   'done'", "done", "PS>Stop-Transcript"],
+            "{text}"
+        );
     }
 
     #[test]
