@@ -135,9 +135,15 @@ pub(crate) fn error_record(e: &RuntimeError) -> Value {
 
 /// `throw $value`: the error to raise. An error record or exception rethrows its message.
 pub(crate) fn thrown(v: &Value, span: Span) -> RuntimeError {
+    // PowerShell says ScriptHalted when there is nothing to say (`throw`, `throw ""`, `throw @()`).
     let message = match v {
-        Value::Null => "ScriptHalted".to_string(),
+        Value::Null => String::new(),
         other => super::operators::text(other),
+    };
+    let message = if message.is_empty() {
+        "ScriptHalted".to_string()
+    } else {
+        message
     };
     let mut e = RuntimeError::new(message, span).terminating();
     e.category = Some("OperationStopped");
