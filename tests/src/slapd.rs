@@ -33,6 +33,8 @@ pub fn available() -> bool {
 pub struct Slapd {
     pub dir: tempfile::TempDir,
     pub port: u16,
+    /// The ldaps:// port, when started with TLS.
+    pub tls_port: Option<u16>,
     pid: Option<i32>,
 }
 
@@ -47,12 +49,35 @@ fn base_ldif() -> String {
 impl Slapd {
     /// Start an instance holding the base entries plus `data` (LDIF content records, loaded offline).
     pub fn start(data: &str) -> Slapd {
+        Self::start_with(data, false)
+    }
+
+    /// Like `start`, plus TLS: a CA and a server certificate for `localhost`/127.0.0.1 made with
+    /// openssl (the CA at `ca_file()`), StartTLS on the ldap:// port and an ldaps:// port.
+    pub fn start_tls(data: &str) -> Slapd {
+        Self::start_with(data, true)
+    }
+
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("tls/ca.pem")
+    }
+
+    fn start_with(data: &str, tls: bool) -> Slapd {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
+        let tls_config = if tls {
+            make_tls(&d.join("tls"));
+            format!(
+                "olcTLSCACertificateFile: {t}/ca.pem\nolcTLSCertificateFile: {t}/server.pem\nolcTLSCertificateKeyFile: {t}/server.key\n",
+                t = d.join("tls").display()
+            )
+        } else {
+            String::new()
+        };
         std::fs::create_dir_all(d.join("db")).expect("mkdir db");
         std::fs::create_dir_all(d.join("slapd.d")).expect("mkdir slapd.d");
         let config = format!(
-            "dn: cn=config\nobjectClass: olcGlobal\ncn: config\nolcPidFile: {p}/slapd.pid\nolcArgsFile: {p}/slapd.args\n\n\
+            "dn: cn=config\nobjectClass: olcGlobal\ncn: config\nolcPidFile: {p}/slapd.pid\nolcArgsFile: {p}/slapd.args\n{tls_config}\n\
              dn: cn=module{{0}},cn=config\nobjectClass: olcModuleList\ncn: module{{0}}\nolcModulePath: /usr/lib/ldap\nolcModuleLoad: back_mdb\n\n\
              dn: cn=schema,cn=config\nobjectClass: olcSchemaConfig\ncn: schema\n\n\
              include: file:///etc/ldap/schema/core.ldif\n\n\
@@ -81,12 +106,17 @@ impl Slapd {
             "slapadd (data)",
         );
         let port = free_port();
+        let tls_port = tls.then(free_port);
         let mut s = Slapd {
             dir,
             port,
+            tls_port,
             pid: None,
         };
-        let urls = format!("{} ldap://127.0.0.1:{port}/", s.ldapi_url());
+        let mut urls = format!("{} ldap://127.0.0.1:{port}/", s.ldapi_url());
+        if let Some(p) = tls_port {
+            urls.push_str(&format!(" ldaps://127.0.0.1:{p}/"));
+        }
         run(
             Command::new(SLAPD)
                 .arg("-F")
@@ -257,6 +287,19 @@ fn run(cmd: &mut Command, what: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A CA and a server certificate (CN localhost, SAN localhost + 127.0.0.1) under `dir`, by openssl.
+fn make_tls(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("mkdir tls");
+    let sh = r#"set -e
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 -subj "/CN=mailsec test CA" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > ext.cnf
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 3650 -extfile ext.cnf 2>/dev/null
+chmod 644 server.key
+"#;
+    run(Command::new("sh").args(["-c", sh]).current_dir(dir), "openssl (test TLS certificates)");
 }
 
 /// A loopback port nothing listens on now.
