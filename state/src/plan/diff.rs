@@ -1,5 +1,7 @@
 //! Building a plan: desired objects matched to live ones by Guid, compared on the attributes mailsec manages.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -48,8 +50,10 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Vec<PlanEr
     }
 
     // Mailboxes are not owned: only their managed certificate attributes are compared.
+    let live_mailboxes: HashMap<Uuid, &crate::model::Mailbox> =
+        live.mailboxes.iter().map(|l| (l.guid, l)).collect();
     for m in &desired.mailboxes {
-        let Some(l) = live.mailboxes.iter().find(|l| l.guid == m.guid) else {
+        let Some(l) = live_mailboxes.get(&m.guid).copied() else {
             errors.push(PlanError::MissingInBackend {
                 kind: "Mailbox",
                 name: m.name.clone(),
@@ -177,13 +181,14 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Vec<PlanEr
 fn owned<'a, T: Serialize + 'a>(
     kind: ObjectKind,
     desired: impl Iterator<Item = (Uuid, &'a str, &'a T)>,
-    live: impl Iterator<Item = (Uuid, &'a str, &'a T)> + Clone,
+    live: impl Iterator<Item = (Uuid, &'a str, &'a T)>,
     changes: &mut Vec<ResourceChange>,
     errors: &mut Vec<PlanError>,
 ) {
+    let live: HashMap<Uuid, (Uuid, &str, &T)> = live.map(|x| (x.0, x)).collect();
     for (guid, name, want) in desired {
         let want = json(want, name, errors);
-        match live.clone().find(|(g, _, _)| *g == guid) {
+        match live.get(&guid).copied() {
             None => {
                 let attrs = compare(&want, &Map::new(), true);
                 changes.push(change(kind, guid, name, Action::Create, attrs));
