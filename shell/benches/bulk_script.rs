@@ -26,6 +26,9 @@
 //!    each prints the expiry date, and prints the median and p90 wall times with the ratio to
 //!    the bound (15 ms).
 //!
+//! `MAILSEC_BENCH_BIN=/path/to/mailsec` measures another build instead (e.g. before a change);
+//! `MAILSEC_BENCH_N` sets the number of contacts.
+//!
 //! There is no reference tool: the Exchange Management Shell (PowerShell) does not run on this
 //! machine, so the numbers are compared with the issue's bounds, not with another program.
 //! The load average is printed before and after, so a run on a busy machine can be recognised.
@@ -47,6 +50,15 @@ use time::macros::datetime;
 
 /// The `mailsec` binary cargo built for this bench (the bench profile: optimized).
 const MAILSEC: &str = env!("CARGO_BIN_EXE_mailsec");
+
+/// The binary to measure: `MAILSEC_BENCH_BIN` (another build, e.g. to compare before and after a
+/// change on the same machine and load), else the one cargo built for this bench.
+fn mailsec() -> String {
+    std::env::var("MAILSEC_BENCH_BIN")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| MAILSEC.to_string())
+}
 
 /// Timed runs of the bulk script; the median is reported.
 const REPEATS: usize = 3;
@@ -116,7 +128,7 @@ fn main() {
         "bulk_script: `mailsec run` of a {lines}-line script ({n} New-MailContact + \
          {n} Set-MailContact -UserCertificate $bytes) on the embedded default, fresh state"
     );
-    println!("  binary: {MAILSEC}");
+    println!("  binary: {}", mailsec());
     println!("  machine: {cores} cores; median of {REPEATS} runs after 1 warm-up run");
     if let (Some(a), Some(b), Some(c)) = (&load_before, &load_middle, &load_after) {
         println!(
@@ -257,7 +269,10 @@ fn generate(dir: &Path) -> Certs {
     let partner = partner.der().to_vec();
     std::fs::write(dir.join("partner.cer"), &partner).expect("write partner.cer");
     Certs {
-        partner_file: format!("{}.cer", hex_upper(&Sha256::digest(&partner)).to_lowercase()),
+        partner_file: format!(
+            "{}.cer",
+            hex_upper(&Sha256::digest(&partner)).to_lowercase()
+        ),
         partner_thumbprint: hex_upper(&Sha1::digest(&partner)),
         partner,
     }
@@ -304,7 +319,7 @@ fn measure(cwd: &Path, args: &[&str], stdout: Stdio) -> (Run, i32, String) {
     let stderr_path = cwd.join("stderr.txt");
     let stderr = std::fs::File::create(&stderr_path).expect("create stderr.txt");
     let started = Instant::now();
-    let child = Command::new(MAILSEC)
+    let child = Command::new(mailsec())
         .args(args)
         .current_dir(cwd)
         .env_remove("MAILSEC_STATE")
@@ -420,9 +435,15 @@ fn check_bulk_state(state_dir: &Path, n: usize, file: &str, thumbprint: &str) {
             .get("UserCertificate")
             .and_then(serde_norway::Value::as_sequence)
             .unwrap_or_else(|| panic!("contact{i} has no UserCertificate"));
-        assert_eq!(list.len(), 1, "contact{i} must have exactly one certificate");
+        assert_eq!(
+            list.len(),
+            1,
+            "contact{i} must have exactly one certificate"
+        );
         let f = list[0].get("file").and_then(serde_norway::Value::as_str);
-        let t = list[0].get("thumbprint").and_then(serde_norway::Value::as_str);
+        let t = list[0]
+            .get("thumbprint")
+            .and_then(serde_norway::Value::as_str);
         assert_eq!(f, Some(expected_file.as_str()), "contact{i}'s certificate");
         assert_eq!(t, Some(thumbprint), "contact{i}'s thumbprint");
     }
@@ -503,4 +524,3 @@ fn load_average() -> Option<String> {
     let text = std::fs::read_to_string("/proc/loadavg").ok()?;
     text.split_whitespace().next().map(str::to_string)
 }
-

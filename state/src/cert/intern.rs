@@ -80,3 +80,68 @@ pub(crate) fn lookup(sha256: &[u8; 32]) -> Option<Arc<Entry>> {
         .get(sha256)
         .cloned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::{collect_references, Cert};
+
+    fn generated() -> Vec<u8> {
+        let key = rcgen::KeyPair::generate().expect("a key");
+        let params =
+            rcgen::CertificateParams::new(vec!["intern.example".to_string()]).expect("params");
+        params
+            .self_signed(&key)
+            .expect("a certificate")
+            .der()
+            .to_vec()
+    }
+
+    #[test]
+    fn equal_bytes_share_one_entry_and_its_facts_are_a_fresh_computation() {
+        let der = generated();
+        let (a, b) = (Cert::from_bytes(der.clone()), Cert::from_bytes(der.clone()));
+        assert!(Arc::ptr_eq(&a.entry, &b.entry));
+        assert_eq!(a, b);
+        assert_eq!(a.format(), CertFormat::detect(&der));
+        assert_eq!(a.format(), CertFormat::X509);
+        let fresh = crate::cert::decode_certificates(CertFormat::X509, &der);
+        assert_eq!(fresh.len(), 1);
+        assert_eq!(a.certificates(), fresh);
+        let r = CertRef::of(&b);
+        let expected = CertRef::build(&a.entry.sha256, CertFormat::X509, &der, &fresh);
+        assert_eq!(r.file, expected.file);
+        assert_eq!(r.thumbprint, expected.thumbprint);
+        assert_eq!(r.subject, expected.subject);
+        assert_eq!(r.not_after, expected.not_after);
+        // A reference read back finds the same entry.
+        let back = r.resolve().expect("resolves");
+        assert!(Arc::ptr_eq(&back.entry, &a.entry));
+        // Opaque bytes keep their size.
+        let opaque = Cert::from_bytes(b"\x00intern: not a certificate".to_vec());
+        assert_eq!(opaque.format(), CertFormat::Opaque);
+        assert_eq!(CertRef::of(&opaque).size, Some(26));
+    }
+
+    #[test]
+    fn serializing_collects_the_referenced_files_once_and_only_inside() {
+        let one = Cert::from_bytes(generated());
+        let two = Cert::from_bytes(b"\x01intern: other bytes".to_vec());
+        let doc = vec![one.clone(), two.clone(), one.clone()];
+        let (json, files) = collect_references(|| serde_json::to_string(&doc));
+        assert!(json.is_ok());
+        let expected: std::collections::BTreeSet<String> =
+            [one.file_name(), two.file_name()].into_iter().collect();
+        assert_eq!(files, expected);
+        // Nested: the inner collection sees its own files, the outer one sees both.
+        let (inner, outer) = collect_references(|| {
+            let _ = serde_json::to_string(&one);
+            collect_references(|| serde_json::to_string(&two)).1
+        });
+        assert_eq!(inner, [two.file_name()].into_iter().collect());
+        assert_eq!(outer, expected);
+        // Outside a collection nothing is kept.
+        let _ = serde_json::to_string(&doc);
+        assert!(collect_references(|| ()).1.is_empty());
+    }
+}

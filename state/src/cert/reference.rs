@@ -148,7 +148,10 @@ fn note_reference(file: &str) {
     REFERENCED.with(|r| {
         if let Some(set) = r.borrow_mut().as_mut() {
             if let Some(base) = file.rsplit(['/', '\\']).next() {
-                set.insert(base.to_string());
+                // The same certificate is usually referenced many times: allocate once.
+                if !set.contains(base) {
+                    set.insert(base.to_string());
+                }
             }
         }
     });

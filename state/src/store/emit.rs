@@ -328,11 +328,7 @@ impl ser::Serializer for &mut Emitter {
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> R {
         self.string(variant)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> R {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> R {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -750,7 +746,9 @@ mod tests {
         for k in 0..6 {
             let v = Outer {
                 api_version: "mailsec/v1".into(),
-                items: (0..k).map(|i| inner(TRICKY[i * 7 % TRICKY.len()], i)).collect(),
+                items: (0..k)
+                    .map(|i| inner(TRICKY[i * 7 % TRICKY.len()], i))
+                    .collect(),
                 maybe: (k % 2 == 0).then(|| vec!["x".into(); k]),
                 none: None,
                 nested: (k % 3 == 0).then(|| inner("deep", k)),
