@@ -315,6 +315,8 @@ struct Run {
 
 /// Run the binary with `args` in `cwd` and wait for it with `wait4`, which reports this child's
 /// own resource use (peak RSS, CPU time). Stdout goes to `stdout`; stderr is returned.
+// The child is waited for with `wait4` (which std does not offer), not `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn measure(cwd: &Path, args: &[&str], stdout: Stdio) -> (Run, i32, String) {
     let stderr_path = cwd.join("stderr.txt");
     let stderr = std::fs::File::create(&stderr_path).expect("create stderr.txt");

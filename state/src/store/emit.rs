@@ -727,11 +727,11 @@ mod tests {
     fn inner(s: &str, k: usize) -> Inner {
         Inner {
             file: s.to_string(),
-            size: (k % 2 == 0).then_some(k),
+            size: (k & 1 == 0).then_some(k),
             list: (0..k % 3)
                 .map(|i| (0..i).map(|j| format!("{s}{j}")).collect())
                 .collect(),
-            empty: if k % 2 == 0 {
+            empty: if k & 1 == 0 {
                 BTreeMap::new()
             } else {
                 BTreeMap::from([(format!("k{k}"), s.to_string())])
