@@ -37,19 +37,24 @@ pub fn mailbox(ctx: &Context, guid: Uuid) -> Option<(Mailbox, bool)> {
 
 /// The contact: the desired one (managed), else the backend's (read-only) unless it was removed.
 pub fn contact(ctx: &Context, guid: Uuid) -> Option<(MailContact, bool)> {
+    contact_ref(ctx, guid).map(|(c, managed)| (c.clone(), managed))
+}
+
+/// [`contact`], borrowed: identity resolution only reads it.
+fn contact_ref<'c>(ctx: &'c Context, guid: Uuid) -> Option<(&'c MailContact, bool)> {
     let (s, l) = (&*ctx.state, ctx.live);
     if let Some(i) = s
         .index
         .contact_position(&s.mailboxes, &s.mail_contacts, guid)
     {
-        return Some((s.mail_contacts[i].clone(), true));
+        return Some((&s.mail_contacts[i], true));
     }
     if removed(ctx, guid) {
         return None;
     }
     l.index
         .contact_position(&l.mailboxes, &l.mail_contacts, guid)
-        .map(|i| (l.mail_contacts[i].clone(), false))
+        .map(|i| (&l.mail_contacts[i], false))
 }
 
 /// Every mailbox, in backend order, then mailboxes only the desired state has.
@@ -135,7 +140,7 @@ fn keyed(ctx: &Context, key: &str) -> BTreeSet<(ObjectKind, Uuid)> {
 fn candidate(ctx: &Context, kind: ObjectKind, guid: Uuid) -> Option<Candidate> {
     match kind {
         ObjectKind::Mailbox => mailbox(ctx, guid).map(|(m, _)| mailbox_candidate(&m)),
-        ObjectKind::MailContact => contact(ctx, guid).map(|(c, _)| contact_candidate(&c)),
+        ObjectKind::MailContact => contact_ref(ctx, guid).map(|(c, _)| contact_candidate(c)),
         _ => None,
     }
 }

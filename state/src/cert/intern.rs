@@ -1,21 +1,147 @@
-//! Process-wide content-addressed table of certificate bytes, so a certificate reference read back from YAML or JSON finds its bytes again.
+//! Process-wide content-addressed table of certificate values: the bytes, so a certificate reference read back from YAML or JSON finds them again, and what is derived from them (format, decoded certificates, YAML reference), computed once per distinct value.
+//!
+//! Everything cached here is a pure function of the bytes, and the bytes are addressed by their
+//! SHA-256, so a cached result is always the one a fresh computation would give. A bulk script
+//! that publishes the same certificate on 50,000 recipients parses it once, not 150,000 times,
+//! and holds its bytes once.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-type Table = Mutex<HashMap<[u8; 32], Arc<[u8]>>>;
+use sha2::{Digest, Sha256};
+
+use super::{CertFormat, CertInfo, CertRef};
+
+/// One distinct certificate value and what has been derived from it so far.
+pub(crate) struct Entry {
+    pub(crate) sha256: [u8; 32],
+    pub(crate) bytes: Arc<[u8]>,
+    format: OnceLock<CertFormat>,
+    certificates: OnceLock<Vec<CertInfo>>,
+    reference: OnceLock<CertRef>,
+}
+
+impl Entry {
+    /// The format sniffed from the bytes (see [`CertFormat::detect`]).
+    pub(crate) fn format(&self) -> CertFormat {
+        *self.format.get_or_init(|| CertFormat::detect(&self.bytes))
+    }
+
+    /// The certificates the value holds, decoded (see [`super::Cert::certificates`]).
+    pub(crate) fn certificates(&self) -> &[CertInfo] {
+        self.certificates
+            .get_or_init(|| super::decode_certificates(self.format(), &self.bytes))
+    }
+
+    /// How the value is written in YAML (see [`CertRef::of`]).
+    pub(crate) fn reference(&self) -> &CertRef {
+        self.reference.get_or_init(|| {
+            CertRef::build(
+                &self.sha256,
+                self.format(),
+                &self.bytes,
+                self.certificates(),
+            )
+        })
+    }
+}
+
+type Table = Mutex<HashMap<[u8; 32], Arc<Entry>>>;
 
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-pub(crate) fn remember(sha256: [u8; 32], bytes: Arc<[u8]>) {
-    if let Ok(mut t) = table().lock() {
-        t.entry(sha256).or_insert(bytes);
-    }
+/// The entry for `bytes`: the one already in the table when these bytes were seen before,
+/// else a new one (remembered for later lookups).
+pub(crate) fn intern(bytes: Vec<u8>) -> Arc<Entry> {
+    let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+    // The table is a plain map that no panic can leave half-updated, so a poisoned lock is
+    // still safe to use.
+    let mut t = table().lock().unwrap_or_else(PoisonError::into_inner);
+    t.entry(sha256)
+        .or_insert_with(|| {
+            Arc::new(Entry {
+                sha256,
+                bytes: bytes.into(),
+                format: OnceLock::new(),
+                certificates: OnceLock::new(),
+                reference: OnceLock::new(),
+            })
+        })
+        .clone()
 }
 
-pub(crate) fn lookup(sha256: &[u8; 32]) -> Option<Arc<[u8]>> {
-    table().lock().ok().and_then(|t| t.get(sha256).cloned())
+pub(crate) fn lookup(sha256: &[u8; 32]) -> Option<Arc<Entry>> {
+    table()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(sha256)
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::{collect_references, Cert};
+
+    fn generated() -> Vec<u8> {
+        let key = rcgen::KeyPair::generate().expect("a key");
+        let params =
+            rcgen::CertificateParams::new(vec!["intern.example".to_string()]).expect("params");
+        params
+            .self_signed(&key)
+            .expect("a certificate")
+            .der()
+            .to_vec()
+    }
+
+    #[test]
+    fn equal_bytes_share_one_entry_and_its_facts_are_a_fresh_computation() {
+        let der = generated();
+        let (a, b) = (Cert::from_bytes(der.clone()), Cert::from_bytes(der.clone()));
+        assert!(Arc::ptr_eq(&a.entry, &b.entry));
+        assert_eq!(a, b);
+        assert_eq!(a.format(), CertFormat::detect(&der));
+        assert_eq!(a.format(), CertFormat::X509);
+        let fresh = crate::cert::decode_certificates(CertFormat::X509, &der);
+        assert_eq!(fresh.len(), 1);
+        assert_eq!(a.certificates(), fresh);
+        let r = CertRef::of(&b);
+        let expected = CertRef::build(&a.entry.sha256, CertFormat::X509, &der, &fresh);
+        assert_eq!(r.file, expected.file);
+        assert_eq!(r.thumbprint, expected.thumbprint);
+        assert_eq!(r.subject, expected.subject);
+        assert_eq!(r.not_after, expected.not_after);
+        // A reference read back finds the same entry.
+        let back = r.resolve().expect("resolves");
+        assert!(Arc::ptr_eq(&back.entry, &a.entry));
+        // Opaque bytes keep their size.
+        let opaque = Cert::from_bytes(b"\x00intern: not a certificate".to_vec());
+        assert_eq!(opaque.format(), CertFormat::Opaque);
+        assert_eq!(CertRef::of(&opaque).size, Some(26));
+    }
+
+    #[test]
+    fn serializing_collects_the_referenced_files_once_and_only_inside() {
+        let one = Cert::from_bytes(generated());
+        let two = Cert::from_bytes(b"\x01intern: other bytes".to_vec());
+        let doc = vec![one.clone(), two.clone(), one.clone()];
+        let (json, files) = collect_references(|| serde_json::to_string(&doc));
+        assert!(json.is_ok());
+        let expected: std::collections::BTreeSet<String> =
+            [one.file_name(), two.file_name()].into_iter().collect();
+        assert_eq!(files, expected);
+        // Nested: the inner collection sees its own files, the outer one sees both.
+        let (inner, outer) = collect_references(|| {
+            let _ = serde_json::to_string(&one);
+            collect_references(|| serde_json::to_string(&two)).1
+        });
+        assert_eq!(inner, [two.file_name()].into_iter().collect());
+        assert_eq!(outer, expected);
+        // Outside a collection nothing is kept.
+        let _ = serde_json::to_string(&doc);
+        assert!(collect_references(|| ()).1.is_empty());
+    }
 }

@@ -15,13 +15,11 @@ pub use collection::{read_collection_entries, CollectionEntry, CollectionFormat}
 pub use info::{CertInfo, InfoError};
 pub use pem::write_pem;
 pub use pkcs7::{write_pkcs7, Pkcs7WriteError};
-pub use reference::{sha256_of_file_name, CertRef, CertSummary, CERTS_DIR};
+pub use reference::{collect_references, sha256_of_file_name, CertRef, CertSummary, CERTS_DIR};
 pub use sst::{read_sst, write_sst, SstEntry};
 
 use std::fmt;
 use std::sync::Arc;
-
-use sha2::{Digest, Sha256};
 
 /// What a stored certificate value holds. Detected from the bytes, never from a file name.
 #[derive(
@@ -92,75 +90,61 @@ impl fmt::Display for CertFormat {
 
 /// A certificate value: exact bytes, their format, and their content hash.
 ///
-/// Equality is by content: two values are the same exactly when their bytes are.
+/// Equality is by content: two values are the same exactly when their bytes are. Values with the
+/// same bytes share one interned entry, so the format, the decoded certificates and the YAML
+/// reference are worked out once per distinct value (see `intern`).
 #[derive(Clone)]
 pub struct Cert {
-    format: CertFormat,
-    sha256: [u8; 32],
-    bytes: Arc<[u8]>,
+    entry: Arc<intern::Entry>,
 }
 
 impl Cert {
     /// Wrap bytes an admin handed over; the format is sniffed from them.
     pub fn from_bytes(bytes: Vec<u8>) -> Cert {
-        let format = CertFormat::detect(&bytes);
-        Cert::with_format(format, bytes)
-    }
-
-    pub(crate) fn with_format(format: CertFormat, bytes: Vec<u8>) -> Cert {
-        let sha256: [u8; 32] = Sha256::digest(&bytes).into();
-        let bytes: Arc<[u8]> = bytes.into();
-        intern::remember(sha256, bytes.clone());
         Cert {
-            format,
-            sha256,
-            bytes,
+            entry: intern::intern(bytes),
         }
     }
 
+    pub(crate) fn from_entry(entry: Arc<intern::Entry>) -> Cert {
+        Cert { entry }
+    }
+
     pub fn format(&self) -> CertFormat {
-        self.format
+        self.entry.format()
     }
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.entry.bytes
     }
     pub fn sha256_hex(&self) -> String {
-        hex::encode(self.sha256)
+        hex::encode(self.entry.sha256)
     }
     /// The file name this value is stored under in a `certs/` folder.
     pub fn file_name(&self) -> String {
-        format!(
-            "{}.{}",
-            self.sha256_hex(),
-            self.format.extension(&self.bytes)
-        )
+        file_name(&self.entry.sha256, self.format(), self.bytes())
     }
 
     /// The certificates this value holds, decoded (empty for opaque bytes or undecodable content).
     pub fn certificates(&self) -> Vec<CertInfo> {
-        match self.format {
-            CertFormat::X509 | CertFormat::Pkcs7 | CertFormat::Sst => read_collection(&self.bytes)
-                .map(|c| {
-                    c.into_iter()
-                        .filter_map(|der| CertInfo::from_der(&der).ok())
-                        .collect()
-                })
-                .unwrap_or_default(),
-            CertFormat::Opaque => Vec::new(),
-        }
+        self.entry.certificates().to_vec()
+    }
+
+    /// The YAML reference of this value (decoded once per distinct value).
+    pub(crate) fn reference(&self) -> &CertRef {
+        self.entry.reference()
     }
 
     /// A one-line human summary used in plans and tables.
     pub fn summary(&self) -> String {
-        let certs = self.certificates();
-        match (self.format, certs.as_slice()) {
-            (CertFormat::Opaque, _) => format!("{} bytes (not a certificate)", self.bytes.len()),
-            (_, [one]) if self.format == CertFormat::X509 => one.summary(),
+        let format = self.format();
+        match (format, self.entry.certificates()) {
+            (CertFormat::Opaque, _) => format!("{} bytes (not a certificate)", self.bytes().len()),
+            (_, [one]) if format == CertFormat::X509 => one.summary(),
             (_, list) => {
                 let inner: Vec<String> = list.iter().map(|c| c.summary()).collect();
                 format!(
                     "{} ({} certificate{}: {})",
-                    self.format,
+                    format,
                     list.len(),
                     if list.len() == 1 { "" } else { "s" },
                     inner.join("; ")
@@ -170,9 +154,28 @@ impl Cert {
     }
 }
 
+/// `<sha256 hex>.<ext>`: the name a value with these bytes is stored under.
+fn file_name(sha256: &[u8; 32], format: CertFormat, bytes: &[u8]) -> String {
+    format!("{}.{}", hex::encode(sha256), format.extension(bytes))
+}
+
+/// The certificates a value of `format` holds, decoded.
+fn decode_certificates(format: CertFormat, bytes: &[u8]) -> Vec<CertInfo> {
+    match format {
+        CertFormat::X509 | CertFormat::Pkcs7 | CertFormat::Sst => read_collection(bytes)
+            .map(|c| {
+                c.into_iter()
+                    .filter_map(|der| CertInfo::from_der(&der).ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        CertFormat::Opaque => Vec::new(),
+    }
+}
+
 impl PartialEq for Cert {
     fn eq(&self, other: &Self) -> bool {
-        self.sha256 == other.sha256
+        self.entry.sha256 == other.entry.sha256
     }
 }
 impl Eq for Cert {}
@@ -182,8 +185,8 @@ impl fmt::Debug for Cert {
         write!(
             f,
             "Cert({}, {} bytes, sha256 {})",
-            self.format,
-            self.bytes.len(),
+            self.format(),
+            self.bytes().len(),
             &self.sha256_hex()[..16]
         )
     }

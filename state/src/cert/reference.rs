@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{intern, Cert, CertFormat};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use super::{intern, Cert, CertFormat, CertInfo};
 
 /// The YAML/JSON form of a [`Cert`]. Only `file` is authoritative; the other fields are
 /// derived from the file's bytes and written so that a git diff reads well.
@@ -39,23 +42,32 @@ pub const CERTS_DIR: &str = "certs";
 
 impl CertRef {
     pub fn of(cert: &Cert) -> CertRef {
-        let infos = cert.certificates();
+        cert.reference().clone()
+    }
+
+    /// The reference of the value with these bytes (hash, format and decoded certificates).
+    pub(crate) fn build(
+        sha256: &[u8; 32],
+        format: CertFormat,
+        bytes: &[u8],
+        infos: &[CertInfo],
+    ) -> CertRef {
         let mut r = CertRef {
-            file: format!("{CERTS_DIR}/{}", cert.file_name()),
-            format: cert.format(),
+            file: format!("{CERTS_DIR}/{}", super::file_name(sha256, format, bytes)),
+            format,
             thumbprint: None,
             subject: None,
             not_after: None,
             certificates: None,
             size: None,
         };
-        match (cert.format(), infos.as_slice()) {
+        match (format, infos) {
             (CertFormat::X509, [one]) => {
                 r.thumbprint = Some(one.thumbprint.clone());
                 r.subject = Some(one.subject.clone());
                 r.not_after = Some(one.not_after_text());
             }
-            (_, []) => r.size = Some(cert.bytes().len()),
+            (_, []) => r.size = Some(bytes.len()),
             (_, list) => {
                 r.certificates = Some(
                     list.iter()
@@ -84,16 +96,13 @@ impl CertRef {
                 self.file
             )
         })?;
-        let bytes = intern::lookup(&sha).ok_or_else(|| {
+        let entry = intern::lookup(&sha).ok_or_else(|| {
             format!(
                 "certificate file '{}' is missing: restore it (e.g. from git) or set the certificate again",
                 self.file
             )
         })?;
-        Ok(Cert::with_format(
-            CertFormat::detect(&bytes),
-            bytes.to_vec(),
-        ))
+        Ok(Cert::from_entry(entry))
     }
 }
 
@@ -108,7 +117,9 @@ pub fn sha256_of_file_name(file: &str) -> Option<[u8; 32]> {
 
 impl Serialize for Cert {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        CertRef::of(self).serialize(s)
+        let reference = self.reference();
+        note_reference(&reference.file);
+        reference.serialize(s)
     }
 }
 
@@ -126,4 +137,54 @@ impl schemars::JsonSchema for Cert {
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         CertRef::json_schema(g)
     }
+}
+
+thread_local! {
+    /// The file names of the certificate values serialized inside [`collect_references`].
+    static REFERENCED: RefCell<Option<BTreeSet<String>>> = const { RefCell::new(None) };
+}
+
+fn note_reference(file: &str) {
+    REFERENCED.with(|r| {
+        if let Some(set) = r.borrow_mut().as_mut() {
+            if let Some(base) = file.rsplit(['/', '\\']).next() {
+                // The same certificate is usually referenced many times: allocate once.
+                if !set.contains(base) {
+                    set.insert(base.to_string());
+                }
+            }
+        }
+    });
+}
+
+/// Run `f` and also return the file names (`<sha256>.<ext>`, without the folder) of every
+/// certificate value it serialized, on this thread.
+///
+/// A document is written by serializing it once: the certificate files it needs are learnt
+/// on the way, instead of serializing it a second time to find them.
+pub fn collect_references<R>(f: impl FnOnce() -> R) -> (R, BTreeSet<String>) {
+    /// Puts the enclosing collection back, even when `f` panics.
+    struct Restore(Option<Option<BTreeSet<String>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(outer) = self.0.take() {
+                let _ = REFERENCED.try_with(|r| *r.borrow_mut() = outer);
+            }
+        }
+    }
+    let mut restore = Restore(Some(
+        REFERENCED.with(|r| r.borrow_mut().replace(BTreeSet::new())),
+    ));
+    let result = f();
+    let mut files = REFERENCED
+        .with(|r| r.borrow_mut().take())
+        .unwrap_or_default();
+    let mut outer = restore.0.take().flatten();
+    // A collection around this one sees these files too.
+    if let Some(set) = outer.as_mut() {
+        set.extend(files.iter().cloned());
+    }
+    REFERENCED.with(|r| *r.borrow_mut() = outer);
+    files.retain(|f| sha256_of_file_name(f).is_some());
+    (result, files)
 }

@@ -1,6 +1,5 @@
 //! Reading and writing one YAML document with a `certs/` folder beside it (used by the state file and the embedded backends).
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -8,8 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{atomic_write, preserve, StoreError};
-use crate::cert::{sha256_of_file_name, Cert, CertFormat, CERTS_DIR};
+use super::{atomic_write, emit, preserve, StoreError};
+use crate::cert::{collect_references, sha256_of_file_name, Cert, CertFormat, CERTS_DIR};
 
 /// A document and the exact text it was read from.
 #[derive(Debug, Clone)]
@@ -149,7 +148,7 @@ fn preload_certs(path: &Path) -> Result<(), StoreError> {
                 actual: hex::encode(actual),
             });
         }
-        Cert::with_format(CertFormat::detect(&bytes), bytes);
+        Cert::from_bytes(bytes);
     }
     Ok(())
 }
@@ -167,9 +166,26 @@ pub fn write_doc<T: Serialize>(
         path: path.to_path_buf(),
         message,
     };
-    let json = serde_json::to_value(value).map_err(|e| encode(e.to_string()))?;
-    let mut referenced = BTreeSet::new();
-    collect_cert_files(&json, &mut referenced);
+    // One serialization gives the text and, on the way, the certificate files it references.
+    let (text, referenced) = collect_references(|| {
+        // Written from scratch: the same text serde_norway writes, by the fast writer when it can.
+        let fresh = || match emit::to_string(value) {
+            Some(text) => Ok(text),
+            None => serde_norway::to_string(value).map_err(|e| encode(e.to_string())),
+        };
+        match original {
+            Some(orig) if !orig.trim().is_empty() => {
+                let yaml_value =
+                    serde_norway::to_value(value).map_err(|e| encode(e.to_string()))?;
+                match preserve::splice(orig, &yaml_value) {
+                    Ok(t) => Ok(t),
+                    Err(_) => fresh(),
+                }
+            }
+            _ => fresh(),
+        }
+    });
+    let text = text?;
     let certs_dir = dir_of(path).join(CERTS_DIR);
     for file in &referenced {
         let target = certs_dir.join(file);
@@ -192,15 +208,6 @@ pub fn write_doc<T: Serialize>(
             source: e,
         })?;
     }
-    let yaml_value = serde_norway::to_value(value).map_err(|e| encode(e.to_string()))?;
-    let fresh = || serde_norway::to_string(value).map_err(|e| encode(e.to_string()));
-    let text = match original {
-        Some(orig) if !orig.trim().is_empty() => match preserve::splice(orig, &yaml_value) {
-            Ok(t) => t,
-            Err(_) => fresh()?,
-        },
-        _ => fresh()?,
-    };
     atomic_write(path, text.as_bytes()).map_err(|e| StoreError::Write {
         path: path.to_path_buf(),
         source: e,
@@ -216,22 +223,4 @@ pub fn write_doc<T: Serialize>(
         }
     }
     Ok(())
-}
-
-fn collect_cert_files(v: &serde_json::Value, out: &mut BTreeSet<String>) {
-    match v {
-        serde_json::Value::Object(m) => {
-            if let (Some(serde_json::Value::String(f)), Some(_)) = (m.get("file"), m.get("format"))
-            {
-                if let Some(base) = f.rsplit(['/', '\\']).next() {
-                    if sha256_of_file_name(base).is_some() {
-                        out.insert(base.to_string());
-                    }
-                }
-            }
-            m.values().for_each(|x| collect_cert_files(x, out));
-        }
-        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_cert_files(x, out)),
-        _ => {}
-    }
 }

@@ -2,6 +2,7 @@
 
 mod atomic;
 mod docs;
+mod emit;
 mod error;
 mod lock;
 pub mod preserve;
