@@ -264,6 +264,13 @@ fn config_ops(
     let dn = s.config_dn.clone();
     if !snap.config_exists {
         let cas = cas.unwrap_or_default();
+        let mut ops = Vec::new();
+        if p.kind == crate::model::LdapProfile::ActiveDirectory {
+            ops.extend(ad_config_parent(
+                &dn,
+                snap.config_parent_classes.as_deref(),
+            )?);
+        }
         let mut attrs: Vec<(Bytes, HashSet<Bytes>)> = vec![
             (
                 b"objectClass".to_vec(),
@@ -290,7 +297,8 @@ fn config_ops(
         if !cas.is_empty() {
             attrs.push((p.ca_attr().as_bytes().to_vec(), cas));
         }
-        return Ok(vec![Op::Add { dn, attrs }]);
+        ops.push(Op::Add { dn, attrs });
+        return Ok(ops);
     }
     let mut mods = vec![Mod::Replace(
         b"description".to_vec(),
@@ -300,6 +308,47 @@ fn config_ops(
         mods.push(Mod::Replace(p.ca_attr().as_bytes().to_vec(), cas));
     }
     Ok(vec![Op::Modify { dn, mods }])
+}
+
+/// Active Directory allows certificationAuthority objects only in a `container` (not directly under a
+/// domain or an OU). The container to create first when the config entry's parent is missing; an
+/// error when the parent exists and is not a container.
+fn ad_config_parent(config_dn: &str, parent_classes: Option<&[String]>) -> Result<Vec<Op>, String> {
+    let parent = split_rdn(config_dn).1;
+    let hint = "Active Directory keeps certificationAuthority objects only in containers: set configDn to CN=<name>,CN=<container>,... or leave it unset for CN=mailsec-smime-config,CN=mailsec,<base>";
+    match parent_classes {
+        Some(classes) if classes.iter().any(|c| c.eq_ignore_ascii_case("container")) => {
+            Ok(Vec::new())
+        }
+        Some(classes) => Err(format!(
+            "the config entry's parent {parent} is a {}, not a container. {hint}",
+            classes.last().map(String::as_str).unwrap_or("entry")
+        )),
+        None => {
+            let (rdn, _) = split_rdn(parent);
+            if !rdn
+                .split_once('=')
+                .is_some_and(|(t, _)| t.trim().eq_ignore_ascii_case("cn"))
+            {
+                return Err(format!(
+                    "the config entry's parent {parent} does not exist, and mailsec creates only a CN= container there. {hint}"
+                ));
+            }
+            Ok(vec![Op::Add {
+                dn: parent.to_string(),
+                attrs: vec![
+                    (
+                        b"objectClass".to_vec(),
+                        set([b"top".to_vec(), b"container".to_vec()]),
+                    ),
+                    (
+                        b"cn".to_vec(),
+                        set([super::read::rdn_value(parent).into_bytes()]),
+                    ),
+                ],
+            }])
+        }
+    }
 }
 
 fn set<const N: usize>(items: [Bytes; N]) -> HashSet<Bytes> {
