@@ -153,7 +153,8 @@ impl Profile {
 
     pub fn mailbox_filter(&self) -> &'static str {
         if self.ad() {
-            "(&(objectClass=user)(!(objectClass=computer))(mail=*))"
+            // objectCategory=person leaves out computer accounts (objectClass user too) and is indexed.
+            "(&(objectCategory=person)(objectClass=user)(mail=*))"
         } else {
             "(&(objectClass=inetOrgPerson)(mail=*))"
         }
@@ -161,7 +162,9 @@ impl Profile {
 
     pub fn contact_filter(&self) -> &'static str {
         if self.ad() {
-            "(objectClass=contact)"
+            // Mail contacts only: a contact with neither address is an address-book entry, not a
+            // recipient, and export must not turn it into a MailContact.
+            "(&(objectClass=contact)(|(targetAddress=*)(mail=*)))"
         } else {
             "(objectClass=inetOrgPerson)"
         }

@@ -321,8 +321,11 @@ fn ad_config_parent(config_dn: &str, parent_classes: Option<&[String]>) -> Resul
             Ok(Vec::new())
         }
         Some(classes) => Err(format!(
-            "the config entry's parent {parent} is a {}, not a container. {hint}",
-            classes.last().map(String::as_str).unwrap_or("entry")
+            "the config entry's parent {parent} is {}, not a container. {hint}",
+            classes
+                .last()
+                .map(|c| format!("an entry of class {c}"))
+                .unwrap_or_else(|| "an entry".into())
         )),
         None => {
             let (rdn, _) = split_rdn(parent);
@@ -478,5 +481,45 @@ pub async fn run(
     match first_err {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ad_config_goes_in_a_container_made_when_missing() {
+        let dn = "CN=mailsec-smime-config,CN=mailsec,OU=IT,DC=example,DC=org";
+        let ops = ad_config_parent(dn, None).unwrap();
+        match ops.as_slice() {
+            [Op::Add { dn, attrs }] => {
+                assert_eq!(dn, "CN=mailsec,OU=IT,DC=example,DC=org");
+                assert!(attrs
+                    .iter()
+                    .any(|(k, v)| k == b"objectClass" && v.contains(&b"container".to_vec())));
+                assert!(attrs
+                    .iter()
+                    .any(|(k, v)| k == b"cn" && v.contains(&b"mailsec".to_vec())));
+            }
+            other => panic!("{other:?}"),
+        }
+        let existing = ["top".to_string(), "container".to_string()];
+        assert!(ad_config_parent(dn, Some(&existing)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn ad_config_under_an_ou_is_refused_with_what_to_do() {
+        let ou = ["top".to_string(), "organizationalUnit".to_string()];
+        let err = ad_config_parent("CN=cfg,OU=IT,DC=example,DC=org", Some(&ou)).unwrap_err();
+        assert!(
+            err.contains(
+                "OU=IT,DC=example,DC=org is an entry of class organizationalUnit, not a container"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("set configDn"), "{err}");
+        let err = ad_config_parent("CN=cfg,OU=New,DC=example,DC=org", None).unwrap_err();
+        assert!(err.contains("creates only a CN= container"), "{err}");
     }
 }
