@@ -377,13 +377,13 @@ fn wait_ports_free() -> Result<(), String> {
         loop {
             match std::net::TcpListener::bind(("127.0.0.1", port)) {
                 Ok(_) => break,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
+                Err(_) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(100));
                 }
-                Err(e) => return Err(format!(
-                    "port {port} on 127.0.0.1 is taken by another server ({e}); Samba AD needs it"
-                )),
+                Err(e) => {
+                    let why = format!("port {port} on 127.0.0.1 is taken by another server ({e})");
+                    return Err(format!("{why}; Samba AD needs it"));
+                }
             }
         }
     }
