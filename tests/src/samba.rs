@@ -137,6 +137,12 @@ impl Instance {
         lock.read_to_string(&mut record)
             .map_err(|e| StartError::Failed(format!("read {LOCK_PATH}: {e}")))?;
         stop_leftover(&record);
+        // Say who holds the lock while provisioning (the full record follows once Samba runs).
+        let owner = format!("owner {} (provisioning)\n", std::process::id());
+        lock.set_len(0)
+            .and_then(|_| lock.rewind())
+            .and_then(|_| lock.write_all(owner.as_bytes()))
+            .map_err(|e| StartError::Failed(format!("write {LOCK_PATH}: {e}")))?;
         wait_ports_free().map_err(StartError::Unavailable)?;
 
         let dir = tempfile::Builder::new()

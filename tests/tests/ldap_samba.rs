@@ -127,6 +127,23 @@ fn quickstart_applies_then_plan_is_clean_then_drift_then_export() {
     let mut want = expected.clone();
     want.sort();
     assert_eq!(got, want, "the CAs are published byte for byte");
+    // certificationAuthority MUSTs both revocation lists on AD: mailsec publishes none, as a single
+    // 0x00 byte each (what AD CS writes for an empty list).
+    for crl in ["authorityRevocationList", "certificateRevocationList"] {
+        assert_eq!(
+            ad.values("(cn=mailsec-smime-config)", crl),
+            vec![vec![0u8]],
+            "{crl}"
+        );
+    }
+    assert!(
+        ad.search("(cn=mailsec-smime-config)", &["1.1"])
+            .contains(&format!(
+                "dn: CN=mailsec-smime-config,CN=mailsec,{}",
+                ad.base
+            )),
+        "the config entry is in mailsec's container"
+    );
 
     // A certificate changed behind mailsec's back is exactly that drift.
     ad.modify(&format!(
@@ -310,6 +327,25 @@ fn smime_blobs_single_value_deltas_and_the_hybrid_limits() {
     );
     let clean = ws.mailsec_env(&["plan", "--detailed-exitcode"], &env);
     assert_eq!(clean.code, 0, "{clean:?}");
+
+    // The org config's CAs replaced: the entry is updated in place.
+    ok(
+        &ws.mailsec_env(
+            &[
+                "-c",
+                "Set-SmimeConfig -SMIMECertificateIssuingCA ([System.IO.File]::ReadAllBytes('input/ca.cer'))",
+            ],
+            &env,
+        ),
+        "Set-SmimeConfig",
+    );
+    ok(&ws.mailsec_env(&["apply", "--auto-approve"], &env), "apply");
+    assert_eq!(
+        ad.values("(cn=mailsec-smime-config)", "cACertificate"),
+        vec![file("input/ca.cer")]
+    );
+    let clean = ws.mailsec_env(&["plan", "--detailed-exitcode"], &env);
+    assert_eq!(clean.code, 0, "{clean:?}");
 }
 
 #[test]
@@ -355,6 +391,33 @@ fn prune_and_export_leave_what_mailsec_does_not_own() {
         .unwrap_or_else(|| panic!("no objectGUID in: {shown}"));
     assert!(text.contains(&format!("Guid: {guid}")), "{guid}\n{text}");
 
+    // A rename is a modify-DN of the same object, not a delete and a create.
+    ok(
+        &ws.mailsec_env(
+            &[
+                "-c",
+                "Set-MailContact CravateRouge_SMIME -Name 'Cravate, Rouge'",
+            ],
+            &env,
+        ),
+        "Set-MailContact -Name",
+    );
+    ok(
+        &ws.mailsec_env(&["apply", "--auto-approve"], &env),
+        "apply rename",
+    );
+    let renamed = ad.search("(cn=Cravate, Rouge)", &["adminDescription"]);
+    assert!(
+        renamed.contains(&format!("dn: CN=Cravate\\, Rouge,OU=Contacts,{base}")),
+        "{renamed}"
+    );
+    assert!(
+        renamed.contains("adminDescription: mailsec-owned:"),
+        "{renamed}"
+    );
+    let clean = ws.mailsec_env(&["plan", "--detailed-exitcode"], &env);
+    assert_eq!(clean.code, 0, "{clean:?}");
+
     // An empty desired state: without --prune nothing is removed; with it, only mailsec's contact.
     let empty = ["--state", "empty/mailsec.yaml"];
     let plan = ws.mailsec_env(
@@ -368,7 +431,7 @@ fn prune_and_export_leave_what_mailsec_does_not_own() {
     );
     assert_eq!(pruned.code, 2, "{pruned:?}");
     assert!(
-        pruned.stdout.contains("- MailContact 'CravateRouge_SMIME'"),
+        pruned.stdout.contains("- MailContact 'Cravate, Rouge'"),
         "{}",
         pruned.stdout
     );
