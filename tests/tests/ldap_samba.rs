@@ -328,7 +328,34 @@ fn smime_blobs_single_value_deltas_and_the_hybrid_limits() {
     let clean = ws.mailsec_env(&["plan", "--detailed-exitcode"], &env);
     assert_eq!(clean.code, 0, "{clean:?}");
 
-    // The org config's CAs replaced: the entry is updated in place.
+    // The org config created with its CAs and more settings than one AD description value holds
+    // (1,024 characters), then its CAs replaced in place.
+    let attrs = [
+        "Issuer",
+        "SubjectAlternativeName",
+        "Subject",
+        "SerialNumber",
+    ]
+    .join(",");
+    let script = format!(
+        "Set-SmimeConfig -SMIMECertificateIssuingCA ([System.IO.File]::ReadAllBytes('input/chain.p7b')) \
+         -OWAAlwaysSign $true -OWAAlwaysEncrypt $true -OWACheckCRLOnSend $true -OWADisableCRLCheck $true \
+         -OWAIncludeCertificateChainAndRootCertificate $true -OWAOnlyUseSmartCard $true \
+         -OWACRLRetrievalTimeout 5000 -OWABCCEncryptedEmailForking 1 \
+         -OWASenderCertificateAttributesToDisplay '{}'",
+        [attrs.as_str(); 20].join(",")
+    );
+    ok(&ws.mailsec_env(&["-c", &script], &env), "Set-SmimeConfig");
+    ok(&ws.mailsec_env(&["apply", "--auto-approve"], &env), "apply");
+    let config = ad.search("(cn=mailsec-smime-config)", &["description"]);
+    let parts: Vec<&str> = config
+        .lines()
+        .filter_map(|l| l.strip_prefix("description: mailsec-smime-config:"))
+        .collect();
+    assert!(parts.len() > 1, "{config}");
+    assert!(parts.iter().all(|p| p.len() < 1024), "{config}");
+    let clean = ws.mailsec_env(&["plan", "--detailed-exitcode"], &env);
+    assert_eq!(clean.code, 0, "{clean:?}");
     ok(
         &ws.mailsec_env(
             &[
@@ -346,6 +373,14 @@ fn smime_blobs_single_value_deltas_and_the_hybrid_limits() {
     );
     let clean = ws.mailsec_env(&["plan", "--detailed-exitcode"], &env);
     assert_eq!(clean.code, 0, "{clean:?}");
+    // An export carries the settings back whole.
+    ok(
+        &ws.mailsec_env(&["--state", "exported/mailsec.yaml", "export"], &env),
+        "export",
+    );
+    let text = ws.read("exported/mailsec.yaml");
+    assert!(text.contains("OWAOnlyUseSmartCard: true"), "{text}");
+    assert!(text.contains(&[attrs.as_str(); 20].join(",")), "{text}");
 }
 
 #[test]

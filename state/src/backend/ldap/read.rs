@@ -8,7 +8,7 @@ use ldap3::{Ldap, Scope, SearchEntry};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::profile::{same_attr, Carry, Profile, CONFIG_PREFIX, OWNED_PREFIX};
+use super::profile::{config_json, same_attr, Carry, Profile, CONFIG_PREFIX, OWNED_PREFIX};
 use super::settings::LdapSettings;
 use super::LdapError;
 use crate::cert::Cert;
@@ -137,25 +137,25 @@ async fn read_config(
     };
     let e = SearchEntry::construct(raw);
     snap.config_exists = true;
-    let mut settings = Map::new();
-    for v in values(&e, "description") {
-        if let Some(text) = std::str::from_utf8(&v)
-            .ok()
-            .and_then(|t| t.strip_prefix(CONFIG_PREFIX))
-        {
-            match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(m)) => settings = m,
-                _ => {
-                    return Err(LdapError::Entry {
-                        dn: e.dn.clone(),
-                        message: format!(
-                            "its description value '{CONFIG_PREFIX}…' is not a JSON object; fix or delete that value"
-                        ),
-                    })
-                }
+    let descriptions: Vec<String> = values(&e, "description")
+        .into_iter()
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
+        .collect();
+    let bad = |message: String| LdapError::Entry {
+        dn: e.dn.clone(),
+        message,
+    };
+    let settings = match config_json(&descriptions).map_err(|m| bad(format!("{m}; fix or delete those description values")))? {
+        None => Map::new(),
+        Some(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(m)) => m,
+            _ => {
+                return Err(bad(format!(
+                    "its description value '{CONFIG_PREFIX}…' is not a JSON object; fix or delete that value"
+                )))
             }
-        }
-    }
+        },
+    };
     let cas = values(&e, p.ca_attr());
     let mut all = settings.clone();
     if !cas.is_empty() {

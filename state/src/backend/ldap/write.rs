@@ -9,7 +9,7 @@ use ldap3::{Ldap, Mod};
 use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 
-use super::profile::{same_attr, Carry, Profile, CONFIG_PREFIX, OWNED_PREFIX};
+use super::profile::{same_attr, Carry, Profile, OWNED_PREFIX};
 use super::read::{split_rdn, Snapshot};
 use super::settings::LdapSettings;
 use super::LdapError;
@@ -260,7 +260,11 @@ fn config_ops(
             settings.insert(a.name.clone(), a.new.clone());
         }
     }
-    let settings_value = format!("{CONFIG_PREFIX}{}", Value::Object(settings.clone()));
+    let settings_values: HashSet<Bytes> =
+        super::profile::config_values(&Value::Object(settings.clone()).to_string())
+            .into_iter()
+            .map(String::into_bytes)
+            .collect();
     let dn = s.config_dn.clone();
     if !snap.config_exists {
         let cas = cas.unwrap_or_default();
@@ -283,7 +287,7 @@ fn config_ops(
                 b"cn".to_vec(),
                 set([super::read::rdn_value(&dn).into_bytes()]),
             ),
-            (b"description".to_vec(), set([settings_value.into_bytes()])),
+            (b"description".to_vec(), settings_values),
         ];
         if p.kind == crate::model::LdapProfile::ActiveDirectory {
             // certificationAuthority must carry both revocation lists; mailsec publishes none.
@@ -300,10 +304,7 @@ fn config_ops(
         ops.push(Op::Add { dn, attrs });
         return Ok(ops);
     }
-    let mut mods = vec![Mod::Replace(
-        b"description".to_vec(),
-        set([settings_value.into_bytes()]),
-    )];
+    let mut mods = vec![Mod::Replace(b"description".to_vec(), settings_values)];
     if let Some(cas) = cas {
         mods.push(Mod::Replace(p.ca_attr().as_bytes().to_vec(), cas));
     }
