@@ -145,16 +145,16 @@ async fn read_config(
         dn: e.dn.clone(),
         message,
     };
-    let settings = match config_json(&descriptions).map_err(|m| bad(format!("{m}; fix or delete those description values")))? {
+    let json = config_json(&descriptions)
+        .map_err(|m| bad(format!("{m}; fix or delete those description values")))?;
+    let settings = match json.map(|text| serde_json::from_str::<Value>(&text)) {
         None => Map::new(),
-        Some(text) => match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(m)) => m,
-            _ => {
-                return Err(bad(format!(
-                    "its description value '{CONFIG_PREFIX}…' is not a JSON object; fix or delete that value"
-                )))
-            }
-        },
+        Some(Ok(Value::Object(m))) => m,
+        Some(_) => {
+            return Err(bad(format!(
+                "its description value '{CONFIG_PREFIX}…' is not a JSON object; fix or delete that value"
+            )))
+        }
     };
     let cas = values(&e, p.ca_attr());
     let mut all = settings.clone();
