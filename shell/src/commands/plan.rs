@@ -66,6 +66,9 @@ pub fn compute(
         &opened.loaded.state,
         &opened.backends,
     ));
+    for b in &opened.backends {
+        warnings.extend(b.plan_warnings(&opened.loaded.state));
+    }
     Ok(Planned {
         plan,
         warnings,

@@ -140,6 +140,12 @@ pub trait Backend {
         changes: &[&ResourceChange],
         done: &mut dyn FnMut(&ResourceChange),
     ) -> Result<(), BackendError>;
+    /// Warnings plan prints about the desired state that are this backend's own (e.g. a directory's
+    /// limits on attribute values). None by default.
+    fn plan_warnings(&self, desired: &DesiredState) -> Vec<String> {
+        let _ = desired;
+        Vec::new()
+    }
     /// Does this backend apply `property` of `kind` objects? A property it does not apply is still
     /// recorded in the desired state, and plan warns "recorded, not applied by <backend>"
     /// (`plan::not_applied_warnings`). The embedded backends apply every property.

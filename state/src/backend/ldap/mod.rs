@@ -2,6 +2,7 @@
 //! contacts mailsec owns, and the organization S/MIME config entry, read in bulk and written by delta.
 
 mod connect;
+pub mod limits;
 pub mod profile;
 pub mod read;
 pub mod settings;
@@ -207,6 +208,13 @@ impl Backend for LdapDirectory {
         done: &mut dyn FnMut(&ResourceChange),
     ) -> Result<(), BackendError> {
         Ok(self.apply_changes(changes, done)?)
+    }
+
+    fn plan_warnings(&self, desired: &crate::model::DesiredState) -> Vec<String> {
+        match self.settings.profile {
+            crate::model::LdapProfile::ActiveDirectory => limits::warnings(desired),
+            crate::model::LdapProfile::Openldap => Vec::new(),
+        }
     }
 
     fn applies(&self, kind: ObjectKind, property: &str) -> bool {

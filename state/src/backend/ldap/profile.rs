@@ -40,6 +40,88 @@ pub const OWNED_PREFIX: &str = "mailsec-owned:";
 /// The value prefix of the S/MIME config entry's settings (one JSON object).
 pub const CONFIG_PREFIX: &str = "mailsec-smime-config:";
 
+/// The most characters (UTF-16 units) AD takes in one `description` value (its rangeUpper; Samba
+/// answers "Invalid syntax (21)" to a longer one).
+const DESCRIPTION_MAX: usize = 1024;
+
+/// The config entry's settings JSON as `description` values: `mailsec-smime-config:{...}` when that
+/// fits in one value AD takes, else parts `mailsec-smime-config:<i>/<n>:<part>` (the attribute is
+/// multi-valued and unordered, so each part says where it goes).
+pub fn config_values(json: &str) -> Vec<String> {
+    let units = |s: &str| s.encode_utf16().count();
+    let whole = format!("{CONFIG_PREFIX}{json}");
+    if units(&whole) <= DESCRIPTION_MAX {
+        return vec![whole];
+    }
+    // Room for the prefix and an `<i>/<n>:` of up to 999 parts.
+    let room = DESCRIPTION_MAX - units(CONFIG_PREFIX) - 8;
+    let mut parts = vec![String::new()];
+    let mut used = 0;
+    for ch in json.chars() {
+        if used + ch.len_utf16() > room {
+            parts.push(String::new());
+            used = 0;
+        }
+        used += ch.len_utf16();
+        if let Some(last) = parts.last_mut() {
+            last.push(ch);
+        }
+    }
+    let n = parts.len();
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| format!("{CONFIG_PREFIX}{}/{n}:{part}", i + 1))
+        .collect()
+}
+
+/// The settings JSON from the config entry's `description` values (other values are ignored):
+/// `None` when there is none; an error when parts are missing or disagree.
+pub fn config_json(values: &[String]) -> Result<Option<String>, String> {
+    let mut parts: Vec<(usize, usize, &str)> = Vec::new();
+    for v in values {
+        let Some(rest) = v.strip_prefix(CONFIG_PREFIX) else {
+            continue;
+        };
+        if rest.starts_with('{') {
+            return Ok(Some(rest.to_string()));
+        }
+        let part = rest.split_once(':').and_then(|(pos, part)| {
+            let (i, n) = pos.split_once('/')?;
+            Some((i.parse().ok()?, n.parse().ok()?, part))
+        });
+        match part {
+            Some(p) => parts.push(p),
+            None => {
+                return Err(format!(
+                    "the value '{CONFIG_PREFIX}{}…' is neither JSON nor a numbered part",
+                    rest.chars().take(12).collect::<String>()
+                ))
+            }
+        }
+    }
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    parts.sort_by_key(|p| p.0);
+    let n = parts[0].1;
+    let complete = parts.len() == n
+        && parts
+            .iter()
+            .enumerate()
+            .all(|(k, &(i, count, _))| i == k + 1 && count == n);
+    if !complete {
+        return Err(format!(
+            "its settings are split into {n} parts, but the parts present are {:?}",
+            parts
+                .iter()
+                .map(|p| format!("{}/{}", p.0, p.1))
+                .collect::<Vec<_>>()
+        ));
+    }
+    Ok(Some(parts.iter().map(|p| p.2).collect()))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Profile {
     pub kind: LdapProfile,
@@ -153,7 +235,8 @@ impl Profile {
 
     pub fn mailbox_filter(&self) -> &'static str {
         if self.ad() {
-            "(&(objectClass=user)(!(objectClass=computer))(mail=*))"
+            // objectCategory=person leaves out computer accounts (objectClass user too) and is indexed.
+            "(&(objectCategory=person)(objectClass=user)(mail=*))"
         } else {
             "(&(objectClass=inetOrgPerson)(mail=*))"
         }
@@ -161,7 +244,9 @@ impl Profile {
 
     pub fn contact_filter(&self) -> &'static str {
         if self.ad() {
-            "(objectClass=contact)"
+            // Mail contacts only: a contact with neither address is an address-book entry, not a
+            // recipient, and export must not turn it into a MailContact.
+            "(&(objectClass=contact)(|(targetAddress=*)(mail=*)))"
         } else {
             "(objectClass=inetOrgPerson)"
         }
@@ -240,6 +325,36 @@ mod tests {
             Some(Carry::CertsReplaceOnly)
         );
         assert!(same_attr("userCertificate;binary", "usercertificate"));
+    }
+
+    #[test]
+    fn config_settings_fit_ad_description_values() {
+        let small = r#"{"OWAAlwaysSign":true}"#;
+        assert_eq!(
+            config_values(small),
+            vec![format!("{CONFIG_PREFIX}{small}")]
+        );
+        assert_eq!(
+            config_json(&config_values(small)).unwrap().as_deref(),
+            Some(small)
+        );
+        // Long enough for three parts, with characters of two UTF-16 units at the part edges.
+        let big = format!(
+            r#"{{"OWASenderCertificateAttributesToDisplay":"{}"}}"#,
+            "é𝄞".repeat(900)
+        );
+        let mut values = config_values(&big);
+        assert_eq!(values.len(), 3, "{values:?}");
+        for v in &values {
+            assert!(v.encode_utf16().count() <= 1024, "{}", v.len());
+        }
+        values.reverse();
+        values.insert(1, "someone else's description".into());
+        assert_eq!(config_json(&values).unwrap(), Some(big));
+        values.retain(|v| !v.contains(":2/3:"));
+        let err = config_json(&values).unwrap_err();
+        assert!(err.contains("split into 3 parts"), "{err}");
+        assert_eq!(config_json(&["other".to_string()]).unwrap(), None);
         assert!(!same_attr("userCertificateX", "userCertificate"));
     }
 }

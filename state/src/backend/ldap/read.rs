@@ -8,7 +8,7 @@ use ldap3::{Ldap, Scope, SearchEntry};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::profile::{same_attr, Carry, Profile, CONFIG_PREFIX, OWNED_PREFIX};
+use super::profile::{config_json, same_attr, Carry, Profile, CONFIG_PREFIX, OWNED_PREFIX};
 use super::settings::LdapSettings;
 use super::LdapError;
 use crate::cert::Cert;
@@ -31,6 +31,10 @@ pub struct Snapshot {
     /// The config entry's settings as stored (so apply can merge a change into them).
     pub config_settings: Map<String, Value>,
     pub config_exists: bool,
+    /// The object classes of the config entry's parent when the entry does not exist yet (`None`:
+    /// the parent is missing too). Read for the Active Directory profile only, which must create the
+    /// entry in a container.
+    pub config_parent_classes: Option<Vec<String>>,
     pub contacts_base_exists: bool,
     pub entries: HashMap<(ObjectKind, Uuid), EntryRef>,
 }
@@ -118,34 +122,40 @@ async fn read_config(
         .search(&s.config_dn, Scope::Base, "(objectClass=*)", attrs)
         .await
         .map_err(|e| LdapError::io(&s.config_dn, e))?;
-    if res.1.rc == NO_SUCH_OBJECT {
-        return Ok(());
-    }
-    let (entries, _) = res.success().map_err(|e| LdapError::io(&s.config_dn, e))?;
-    let Some(raw) = entries.into_iter().next() else {
+    let missing = res.1.rc == NO_SUCH_OBJECT;
+    let raw = if missing {
+        None
+    } else {
+        let (entries, _) = res.success().map_err(|e| LdapError::io(&s.config_dn, e))?;
+        entries.into_iter().next()
+    };
+    let Some(raw) = raw else {
+        if p.kind == crate::model::LdapProfile::ActiveDirectory {
+            snap.config_parent_classes = classes_of(ldap, split_rdn(&s.config_dn).1).await?;
+        }
         return Ok(());
     };
     let e = SearchEntry::construct(raw);
     snap.config_exists = true;
-    let mut settings = Map::new();
-    for v in values(&e, "description") {
-        if let Some(text) = std::str::from_utf8(&v)
-            .ok()
-            .and_then(|t| t.strip_prefix(CONFIG_PREFIX))
-        {
-            match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(m)) => settings = m,
-                _ => {
-                    return Err(LdapError::Entry {
-                        dn: e.dn.clone(),
-                        message: format!(
-                            "its description value '{CONFIG_PREFIX}…' is not a JSON object; fix or delete that value"
-                        ),
-                    })
-                }
-            }
+    let descriptions: Vec<String> = values(&e, "description")
+        .into_iter()
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
+        .collect();
+    let bad = |message: String| LdapError::Entry {
+        dn: e.dn.clone(),
+        message,
+    };
+    let json = config_json(&descriptions)
+        .map_err(|m| bad(format!("{m}; fix or delete those description values")))?;
+    let settings = match json.map(|text| serde_json::from_str::<Value>(&text)) {
+        None => Map::new(),
+        Some(Ok(Value::Object(m))) => m,
+        Some(_) => {
+            return Err(bad(format!(
+                "its description value '{CONFIG_PREFIX}…' is not a JSON object; fix or delete that value"
+            )))
         }
-    }
+    };
     let cas = values(&e, p.ca_attr());
     let mut all = settings.clone();
     if !cas.is_empty() {
@@ -237,6 +247,24 @@ async fn exists(ldap: &mut Ldap, dn: &str) -> Result<bool, LdapError> {
             text: res.1.text,
         }),
     }
+}
+
+/// The object classes of the entry `dn`, or `None` when it does not exist.
+async fn classes_of(ldap: &mut Ldap, dn: &str) -> Result<Option<Vec<String>>, LdapError> {
+    let res = ldap
+        .search(dn, Scope::Base, "(objectClass=*)", vec!["objectClass"])
+        .await
+        .map_err(|e| LdapError::io(dn, e))?;
+    if res.1.rc == NO_SUCH_OBJECT {
+        return Ok(None);
+    }
+    let (entries, _) = res.success().map_err(|e| LdapError::io(dn, e))?;
+    Ok(entries.into_iter().next().map(|raw| {
+        values(&SearchEntry::construct(raw), "objectClass")
+            .into_iter()
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+            .collect()
+    }))
 }
 
 /// Every value of `attr` in the entry, text or binary (ldap3 puts a value in `bin_attrs` only when it

@@ -153,7 +153,9 @@ impl LdapSettings {
             }),
             config_dn: t.config_dn.clone().unwrap_or_else(|| {
                 if ad {
-                    format!("CN=mailsec-smime-config,{}", t.base)
+                    // AD keeps certificationAuthority objects only in containers, never directly
+                    // under a domain or an OU: mailsec creates this container if it is missing.
+                    format!("CN=mailsec-smime-config,CN=mailsec,{}", t.base)
                 } else {
                     format!("cn=mailsec-smime-config,{}", t.base)
                 }

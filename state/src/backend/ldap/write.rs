@@ -9,7 +9,7 @@ use ldap3::{Ldap, Mod};
 use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 
-use super::profile::{same_attr, Carry, Profile, CONFIG_PREFIX, OWNED_PREFIX};
+use super::profile::{same_attr, Carry, Profile, OWNED_PREFIX};
 use super::read::{split_rdn, Snapshot};
 use super::settings::LdapSettings;
 use super::LdapError;
@@ -260,10 +260,21 @@ fn config_ops(
             settings.insert(a.name.clone(), a.new.clone());
         }
     }
-    let settings_value = format!("{CONFIG_PREFIX}{}", Value::Object(settings.clone()));
+    let settings_values: HashSet<Bytes> =
+        super::profile::config_values(&Value::Object(settings.clone()).to_string())
+            .into_iter()
+            .map(String::into_bytes)
+            .collect();
     let dn = s.config_dn.clone();
     if !snap.config_exists {
         let cas = cas.unwrap_or_default();
+        let mut ops = Vec::new();
+        if p.kind == crate::model::LdapProfile::ActiveDirectory {
+            ops.extend(ad_config_parent(
+                &dn,
+                snap.config_parent_classes.as_deref(),
+            )?);
+        }
         let mut attrs: Vec<(Bytes, HashSet<Bytes>)> = vec![
             (
                 b"objectClass".to_vec(),
@@ -276,7 +287,7 @@ fn config_ops(
                 b"cn".to_vec(),
                 set([super::read::rdn_value(&dn).into_bytes()]),
             ),
-            (b"description".to_vec(), set([settings_value.into_bytes()])),
+            (b"description".to_vec(), settings_values),
         ];
         if p.kind == crate::model::LdapProfile::ActiveDirectory {
             // certificationAuthority must carry both revocation lists; mailsec publishes none.
@@ -290,16 +301,58 @@ fn config_ops(
         if !cas.is_empty() {
             attrs.push((p.ca_attr().as_bytes().to_vec(), cas));
         }
-        return Ok(vec![Op::Add { dn, attrs }]);
+        ops.push(Op::Add { dn, attrs });
+        return Ok(ops);
     }
-    let mut mods = vec![Mod::Replace(
-        b"description".to_vec(),
-        set([settings_value.into_bytes()]),
-    )];
+    let mut mods = vec![Mod::Replace(b"description".to_vec(), settings_values)];
     if let Some(cas) = cas {
         mods.push(Mod::Replace(p.ca_attr().as_bytes().to_vec(), cas));
     }
     Ok(vec![Op::Modify { dn, mods }])
+}
+
+/// Active Directory allows certificationAuthority objects only in a `container` (not directly under a
+/// domain or an OU). The container to create first when the config entry's parent is missing; an
+/// error when the parent exists and is not a container.
+fn ad_config_parent(config_dn: &str, parent_classes: Option<&[String]>) -> Result<Vec<Op>, String> {
+    let parent = split_rdn(config_dn).1;
+    let hint = "Active Directory keeps certificationAuthority objects only in containers: set configDn to CN=<name>,CN=<container>,... or leave it unset for CN=mailsec-smime-config,CN=mailsec,<base>";
+    match parent_classes {
+        Some(classes) if classes.iter().any(|c| c.eq_ignore_ascii_case("container")) => {
+            Ok(Vec::new())
+        }
+        Some(classes) => Err(format!(
+            "the config entry's parent {parent} is {}, not a container. {hint}",
+            classes
+                .last()
+                .map(|c| format!("an entry of class {c}"))
+                .unwrap_or_else(|| "an entry".into())
+        )),
+        None => {
+            let (rdn, _) = split_rdn(parent);
+            if !rdn
+                .split_once('=')
+                .is_some_and(|(t, _)| t.trim().eq_ignore_ascii_case("cn"))
+            {
+                return Err(format!(
+                    "the config entry's parent {parent} does not exist, and mailsec creates only a CN= container there. {hint}"
+                ));
+            }
+            Ok(vec![Op::Add {
+                dn: parent.to_string(),
+                attrs: vec![
+                    (
+                        b"objectClass".to_vec(),
+                        set([b"top".to_vec(), b"container".to_vec()]),
+                    ),
+                    (
+                        b"cn".to_vec(),
+                        set([super::read::rdn_value(parent).into_bytes()]),
+                    ),
+                ],
+            }])
+        }
+    }
 }
 
 fn set<const N: usize>(items: [Bytes; N]) -> HashSet<Bytes> {
@@ -429,5 +482,45 @@ pub async fn run(
     match first_err {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ad_config_goes_in_a_container_made_when_missing() {
+        let dn = "CN=mailsec-smime-config,CN=mailsec,OU=IT,DC=example,DC=org";
+        let ops = ad_config_parent(dn, None).unwrap();
+        match ops.as_slice() {
+            [Op::Add { dn, attrs }] => {
+                assert_eq!(dn, "CN=mailsec,OU=IT,DC=example,DC=org");
+                assert!(attrs
+                    .iter()
+                    .any(|(k, v)| k == b"objectClass" && v.contains(&b"container".to_vec())));
+                assert!(attrs
+                    .iter()
+                    .any(|(k, v)| k == b"cn" && v.contains(&b"mailsec".to_vec())));
+            }
+            other => panic!("{other:?}"),
+        }
+        let existing = ["top".to_string(), "container".to_string()];
+        assert!(ad_config_parent(dn, Some(&existing)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn ad_config_under_an_ou_is_refused_with_what_to_do() {
+        let ou = ["top".to_string(), "organizationalUnit".to_string()];
+        let err = ad_config_parent("CN=cfg,OU=IT,DC=example,DC=org", Some(&ou)).unwrap_err();
+        assert!(
+            err.contains(
+                "OU=IT,DC=example,DC=org is an entry of class organizationalUnit, not a container"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("set configDn"), "{err}");
+        let err = ad_config_parent("CN=cfg,OU=New,DC=example,DC=org", None).unwrap_err();
+        assert!(err.contains("creates only a CN= container"), "{err}");
     }
 }
