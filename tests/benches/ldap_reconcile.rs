@@ -29,7 +29,10 @@ use mailsec_e2e::slapd::{self, Slapd, ADMIN_DN, ADMIN_PW, BASE};
 use mailsec_state::cert::Cert;
 use mailsec_state::model::{DesiredState, MailContact, Mailbox};
 use mailsec_state::store::Store;
-use rcgen::{CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, SerialNumber, PKCS_ECDSA_P256_SHA256};
+use rcgen::{
+    CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, SerialNumber,
+    PKCS_ECDSA_P256_SHA256,
+};
 use uuid::Uuid;
 
 fn main() {
@@ -46,7 +49,11 @@ fn main() {
     let work = tempfile::tempdir().expect("temp dir");
     let t = Instant::now();
     let data = generate(work.path(), n);
-    eprintln!("generated {n} mailboxes, {} certificates, {n} contacts in {:.1} s", 2 * n, t.elapsed().as_secs_f64());
+    eprintln!(
+        "generated {n} mailboxes, {} certificates, {n} contacts in {:.1} s",
+        2 * n,
+        t.elapsed().as_secs_f64()
+    );
     eprintln!("load average before: {}", load_average());
 
     let mut apply_ms = Vec::new();
@@ -59,15 +66,40 @@ fn main() {
         // mailsec
         let ldap = Slapd::start(&data.people);
         let env = ldap.env();
-        let (d, peak) = timed(&bin, &["--state", &data.state.display().to_string(), "apply", "--auto-approve"], &env, 0);
+        let (d, peak) = timed(
+            &bin,
+            &[
+                "--state",
+                &data.state.display().to_string(),
+                "apply",
+                "--auto-approve",
+            ],
+            &env,
+            0,
+        );
         apply_ms.push(d);
         rss.push(("apply", peak));
         check_applied(&ldap, n, &data);
-        let (d, peak) = timed(&bin, &["--state", &data.state.display().to_string(), "plan", "--detailed-exitcode"], &env, 0);
+        let (d, peak) = timed(
+            &bin,
+            &[
+                "--state",
+                &data.state.display().to_string(),
+                "plan",
+                "--detailed-exitcode",
+            ],
+            &env,
+            0,
+        );
         plan_ms.push(d);
         rss.push(("plan", peak));
         let export_state = work.path().join(format!("export{run}/mailsec.yaml"));
-        let (d, peak) = timed(&bin, &["--state", &export_state.display().to_string(), "export"], &env, 0);
+        let (d, peak) = timed(
+            &bin,
+            &["--state", &export_state.display().to_string(), "export"],
+            &env,
+            0,
+        );
         export_ms.push(d);
         rss.push(("export", peak));
         check_export(&export_state, n);
@@ -85,7 +117,13 @@ fn main() {
         eprintln!("run {} of {runs} done", run + 1);
     }
     eprintln!("load average after: {}", load_average());
-    let peak = |what: &str| rss.iter().filter(|(w, _)| *w == what).map(|(_, k)| *k).max().unwrap_or(0);
+    let peak = |what: &str| {
+        rss.iter()
+            .filter(|(w, _)| *w == what)
+            .map(|(_, k)| *k)
+            .max()
+            .unwrap_or(0)
+    };
     let (a, ar) = (median(apply_ms), median(apply_ref));
     let (p, s) = (median(plan_ms), median(search_ref));
     let e = median(export_ms);
@@ -107,13 +145,25 @@ struct Data {
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
-        .map(|v| v.trim().parse().unwrap_or_else(|_| panic!("{name} must be a number")))
+        .map(|v| {
+            v.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("{name} must be a number"))
+        })
         .unwrap_or(default)
 }
 
 fn release_bin() -> PathBuf {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--quiet", "--release", "-p", "mailsec", "--bin", "mailsec"])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "mailsec",
+            "--bin",
+            "mailsec",
+        ])
         .env_remove("CARGO_MANIFEST_DIR")
         .current_dir(mailsec_e2e::root())
         .status()
@@ -128,13 +178,16 @@ fn release_bin() -> PathBuf {
 fn generate(dir: &Path, n: usize) -> Data {
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
     let mut ca_params = CertificateParams::default();
-    ca_params.distinguished_name.push(DnType::CommonName, "Bench CA");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Bench CA");
     ca_params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     let ca = ca_params.self_signed(&key).expect("CA");
     let cert = |i: usize, k: usize| -> Vec<u8> {
         let mut p = CertificateParams::default();
         p.distinguished_name = DistinguishedName::new();
-        p.distinguished_name.push(DnType::CommonName, format!("user{i} cert {k}"));
+        p.distinguished_name
+            .push(DnType::CommonName, format!("user{i} cert {k}"));
         let mut serial = vec![0x10];
         serial.extend_from_slice(&(u32::try_from(i * 2 + k).expect("serial")).to_be_bytes());
         p.serial_number = Some(SerialNumber::from(serial));
@@ -143,7 +196,8 @@ fn generate(dir: &Path, n: usize) -> Data {
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut people = String::with_capacity(n * 200);
     let mut mods = String::with_capacity(n * 1400);
-    let mut adds = format!("dn: ou=contacts,{BASE}\nobjectClass: organizationalUnit\nou: contacts\n\n");
+    let mut adds =
+        format!("dn: ou=contacts,{BASE}\nobjectClass: organizationalUnit\nou: contacts\n\n");
     let mut state = DesiredState::default();
     let mut sample_certs = Vec::new();
     for i in 0..n {
@@ -183,7 +237,9 @@ fn generate(dir: &Path, n: usize) -> Data {
     }
     let state_path = dir.join("state/mailsec.yaml");
     std::fs::create_dir_all(dir.join("state")).expect("mkdir state");
-    Store::new(&state_path).save(&state, None).expect("save the desired state");
+    Store::new(&state_path)
+        .save(&state, None)
+        .expect("save the desired state");
     let (m, a) = (dir.join("mods.ldif"), dir.join("adds.ldif"));
     std::fs::write(&m, mods).expect("write mods");
     std::fs::write(&a, adds).expect("write adds");
@@ -199,13 +255,15 @@ fn generate(dir: &Path, n: usize) -> Data {
 
 /// Run mailsec, check its exit code, return the wall time and peak RSS (KiB) of that process.
 fn timed(bin: &Path, args: &[&str], env: &[(String, String)], expect: i32) -> (Duration, u64) {
+    // stderr goes to a file: a pipe nobody reads until the end would block a chatty child.
+    let log = tempfile::NamedTempFile::new().expect("stderr file");
     let t = Instant::now();
     let child = Command::new(bin)
         .args(args)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(log.reopen().expect("reopen stderr file"))
         .spawn()
         .expect("spawn mailsec");
     let pid = child.id() as libc::pid_t;
@@ -216,47 +274,118 @@ fn timed(bin: &Path, args: &[&str], env: &[(String, String)], expect: i32) -> (D
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let d = t.elapsed();
     assert_eq!(r, pid, "wait4 failed");
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
-    let mut stderr = String::new();
-    if let Some(mut e) = child.stderr {
-        use std::io::Read;
-        let _ = e.read_to_string(&mut stderr);
-    }
-    assert_eq!(code, expect, "mailsec {args:?} exited {code}: {stderr}");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    drop(child);
+    let stderr = std::fs::read_to_string(log.path()).unwrap_or_default();
+    let tail: String = stderr
+        .lines()
+        .rev()
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(code, expect, "mailsec {args:?} exited {code}: {tail}");
     (d, usage.ru_maxrss as u64)
 }
 
 fn tool(ldap: &Slapd, tool: &str, file: &Path) {
     let out = Command::new(tool)
-        .args(["-x", "-H", &ldap.ldapi_url(), "-D", ADMIN_DN, "-w", ADMIN_PW, "-f"])
+        .args([
+            "-x",
+            "-H",
+            &ldap.ldapi_url(),
+            "-D",
+            ADMIN_DN,
+            "-w",
+            ADMIN_PW,
+            "-f",
+        ])
         .arg(file)
         .stdout(Stdio::null())
         .output()
         .expect("run ldap tool");
-    assert!(out.status.success(), "{tool} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn paged_search(ldap: &Slapd) -> Duration {
     let t = Instant::now();
     let out = Command::new("ldapsearch")
-        .args(["-x", "-H", &ldap.ldapi_url(), "-D", ADMIN_DN, "-w", ADMIN_PW, "-LLL", "-E", "pr=500/noprompt", "-b", BASE, "(objectClass=inetOrgPerson)"])
-        .args(["entryUUID", "cn", "mail", "uid", "displayName", "sn", "description", "userCertificate;binary", "userSMIMECertificate"])
+        .args([
+            "-x",
+            "-H",
+            &ldap.ldapi_url(),
+            "-D",
+            ADMIN_DN,
+            "-w",
+            ADMIN_PW,
+            "-LLL",
+            "-E",
+            "pr=500/noprompt",
+            "-b",
+            BASE,
+            "(objectClass=inetOrgPerson)",
+        ])
+        .args([
+            "entryUUID",
+            "cn",
+            "mail",
+            "uid",
+            "displayName",
+            "sn",
+            "description",
+            "userCertificate;binary",
+            "userSMIMECertificate",
+        ])
         .stdout(Stdio::null())
         .output()
         .expect("ldapsearch");
-    assert!(out.status.success(), "ldapsearch failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ldapsearch failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     t.elapsed()
 }
 
 fn check_applied(ldap: &Slapd, n: usize, data: &Data) {
-    let dns = ldap.tool("ldapsearch", &["-LLL", "-E", "pr=1000/noprompt", "-b", &format!("ou=contacts,{BASE}"), "-s", "one", "(objectClass=*)", "1.1"], None);
+    let dns = ldap.tool(
+        "ldapsearch",
+        &[
+            "-LLL",
+            "-E",
+            "pr=1000/noprompt",
+            "-b",
+            &format!("ou=contacts,{BASE}"),
+            "-s",
+            "one",
+            "(objectClass=*)",
+            "1.1",
+        ],
+        None,
+    );
     let contacts = dns.lines().filter(|l| l.starts_with("dn:")).count();
     assert_eq!(contacts, n, "every contact must be on the server");
-    let mut got = ldap.values(&format!("(uid={})", data.sample_uid), "userCertificate;binary");
+    let mut got = ldap.values(
+        &format!("(uid={})", data.sample_uid),
+        "userCertificate;binary",
+    );
     got.sort();
     let mut want = data.sample_certs.clone();
     want.sort();
-    assert_eq!(got, want, "the sample mailbox must hold its two certificates");
+    assert_eq!(
+        got, want,
+        "the sample mailbox must hold its two certificates"
+    );
 }
 
 fn check_export(state: &Path, n: usize) {

@@ -137,7 +137,9 @@ mod tests {
     #[test]
     fn frames_ldap_messages() {
         // SEQUENCE { INTEGER 5, [APPLICATION 7] { ENUMERATED 0, OCTET STRING "", OCTET STRING "" } }
-        let modify_reply = [0x30, 0x0c, 0x02, 0x01, 0x05, 0x67, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00];
+        let modify_reply = [
+            0x30, 0x0c, 0x02, 0x01, 0x05, 0x67, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+        ];
         assert_eq!(message_len(&modify_reply), Some((14, 0x67)));
         assert_eq!(message_len(&modify_reply[..10]), None);
         assert!(is_write_reply(0x67));

@@ -299,7 +299,10 @@ printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nex
 openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 3650 -extfile ext.cnf 2>/dev/null
 chmod 644 server.key
 "#;
-    run(Command::new("sh").args(["-c", sh]).current_dir(dir), "openssl (test TLS certificates)");
+    run(
+        Command::new("sh").args(["-c", sh]).current_dir(dir),
+        "openssl (test TLS certificates)",
+    );
 }
 
 /// A loopback port nothing listens on now.

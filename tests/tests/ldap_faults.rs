@@ -38,20 +38,32 @@ fn a_cut_connection_mid_apply_is_reported_and_the_next_apply_converges() {
         .collect();
     let cut = ws.mailsec_env(&["apply", "--auto-approve"], &via_proxy);
     assert_eq!(cut.code, 1, "{cut:?}");
-    assert!(proxy.cut.load(std::sync::atomic::Ordering::SeqCst), "the proxy never cut");
+    assert!(
+        proxy.cut.load(std::sync::atomic::Ordering::SeqCst),
+        "the proxy never cut"
+    );
     // The first write reply is the contacts OU; the rest are contacts mailsec saw completed.
     let acknowledged = proxy.forwarded.load(std::sync::atomic::Ordering::SeqCst) - 1;
     assert!(
-        cut.stderr.contains(&format!("Applied before the error: {acknowledged} change(s)")),
+        cut.stderr.contains(&format!(
+            "Applied before the error: {acknowledged} change(s)"
+        )),
         "{}",
         cut.stderr
     );
     assert!(
-        cut.stderr.contains(&format!("Not applied: {} change(s)", CONTACTS - acknowledged)),
+        cut.stderr.contains(&format!(
+            "Not applied: {} change(s)",
+            CONTACTS - acknowledged
+        )),
         "{}",
         cut.stderr
     );
-    assert!(cut.stderr.contains("Journal of what was applied:"), "{}", cut.stderr);
+    assert!(
+        cut.stderr.contains("Journal of what was applied:"),
+        "{}",
+        cut.stderr
+    );
     let on_server = count_contacts(&ldap);
     assert!(
         on_server > acknowledged,
@@ -74,7 +86,10 @@ fn a_directory_that_goes_away_fails_the_plan_instead_of_planning_creates() {
     let ldap = Slapd::start("");
     let ws = Workspace::new();
     let mut env = ldap.env();
-    ws.write("c.ps1", "New-MailContact -Name P -ExternalEmailAddress p@partner.example\n");
+    ws.write(
+        "c.ps1",
+        "New-MailContact -Name P -ExternalEmailAddress p@partner.example\n",
+    );
     assert_eq!(ws.mailsec_env(&["c.ps1"], &env).code, 0);
     assert_eq!(ws.mailsec_env(&["apply", "--auto-approve"], &env).code, 0);
     drop(ldap);
@@ -85,15 +100,31 @@ fn a_directory_that_goes_away_fails_the_plan_instead_of_planning_creates() {
     }
     let r = ws.mailsec_env(&["plan", "--detailed-exitcode"], &env);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("cannot connect to ldap://127.0.0.1:"), "{}", r.stderr);
-    assert!(r.stderr.contains("retrying in"), "retries say why they wait: {}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot connect to ldap://127.0.0.1:"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("retrying in"),
+        "retries say why they wait: {}",
+        r.stderr
+    );
     assert!(!r.stdout.contains("+ MailContact"), "{}", r.stdout);
 }
 
 fn count_contacts(ldap: &Slapd) -> usize {
     ldap.tool(
         "ldapsearch",
-        &["-LLL", "-b", &format!("ou=contacts,{BASE}"), "-s", "one", "(objectClass=inetOrgPerson)", "dn"],
+        &[
+            "-LLL",
+            "-b",
+            &format!("ou=contacts,{BASE}"),
+            "-s",
+            "one",
+            "(objectClass=inetOrgPerson)",
+            "dn",
+        ],
         None,
     )
     .lines()

@@ -20,19 +20,43 @@ fn ldaps_and_starttls_verify_the_server_with_the_given_ca() {
     let port = ldap.tls_port.expect("ldaps port");
     let ca = ldap.ca_file().display().to_string();
 
-    let ldaps = with(&ldap.env(), "MAILSEC_LDAP_URL", &format!("ldaps://localhost:{port}/"));
-    let ok = ws.mailsec_env(&["plan", "--detailed-exitcode"], &with(&ldaps, "MAILSEC_LDAP_CA_FILE", &ca));
+    let ldaps = with(
+        &ldap.env(),
+        "MAILSEC_LDAP_URL",
+        &format!("ldaps://localhost:{port}/"),
+    );
+    let ok = ws.mailsec_env(
+        &["plan", "--detailed-exitcode"],
+        &with(&ldaps, "MAILSEC_LDAP_CA_FILE", &ca),
+    );
     assert_eq!(ok.code, 0, "{ok:?}");
-    assert!(ok.stderr.contains(&format!("Target: LDAP ldaps://localhost:{port}/")), "{}", ok.stderr);
+    assert!(
+        ok.stderr
+            .contains(&format!("Target: LDAP ldaps://localhost:{port}/")),
+        "{}",
+        ok.stderr
+    );
 
     // Without the CA file, the system roots do not vouch for the test CA: refused, nothing read.
     let refused = ws.mailsec_env(&["plan", "--detailed-exitcode"], &ldaps);
     assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.stderr.to_lowercase().contains("certificate"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.to_lowercase().contains("certificate"),
+        "{}",
+        refused.stderr
+    );
 
     // StartTLS on the plain port, with the CA: works.
-    let plain = with(&ldap.env(), "MAILSEC_LDAP_URL", &format!("ldap://localhost:{}/", ldap.port));
-    let starttls = with(&with(&plain, "MAILSEC_LDAP_STARTTLS", "1"), "MAILSEC_LDAP_CA_FILE", &ca);
+    let plain = with(
+        &ldap.env(),
+        "MAILSEC_LDAP_URL",
+        &format!("ldap://localhost:{}/", ldap.port),
+    );
+    let starttls = with(
+        &with(&plain, "MAILSEC_LDAP_STARTTLS", "1"),
+        "MAILSEC_LDAP_CA_FILE",
+        &ca,
+    );
     let ok = ws.mailsec_env(&["plan", "--detailed-exitcode"], &starttls);
     assert_eq!(ok.code, 0, "{ok:?}");
 
@@ -40,7 +64,11 @@ fn ldaps_and_starttls_verify_the_server_with_the_given_ca() {
     ws.write("bad-ca.pem", "not a certificate\n");
     let bad = ws.mailsec_env(
         &["plan"],
-        &with(&ldaps, "MAILSEC_LDAP_CA_FILE", &ws.path().join("bad-ca.pem").display().to_string()),
+        &with(
+            &ldaps,
+            "MAILSEC_LDAP_CA_FILE",
+            &ws.path().join("bad-ca.pem").display().to_string(),
+        ),
     );
     assert_eq!(bad.code, 1, "{bad:?}");
     assert!(bad.stderr.contains("the CA file"), "{}", bad.stderr);

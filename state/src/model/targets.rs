@@ -94,7 +94,9 @@ pub struct LdapTarget {
     /// Where mailsec creates mail contacts (default `ou=contacts,<base>` / `OU=Contacts,<base>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts_base: Option<String>,
-    /// The entry holding the organization S/MIME config (default `cn=mailsec-smime-config,<base>`).
+    /// The entry holding the organization S/MIME config (default `cn=mailsec-smime-config,<base>`;
+    /// on AD `CN=mailsec-smime-config,CN=mailsec,<base>`, since AD puts a certificationAuthority only
+    /// under a container).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_dn: Option<String>,
     /// An extra LDAP filter mailboxes must match, e.g. `(departmentNumber=42)`.

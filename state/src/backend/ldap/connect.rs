@@ -47,7 +47,8 @@ async fn connect_once(s: &LdapSettings) -> Result<Ldap, LdapError> {
     let mut cs = LdapConnSettings::new()
         .set_conn_timeout(CONNECT_TIMEOUT)
         .set_starttls(s.start_tls);
-    if let Some(ca) = &s.ca_file {
+    let tls = s.start_tls || s.url.to_ascii_lowercase().starts_with("ldaps:");
+    if let (Some(ca), true) = (&s.ca_file, tls) {
         cs = cs.set_config(tls_config(ca)?);
     }
     let (conn, mut ldap) = LdapConnAsync::with_settings(cs, &s.url)
