@@ -310,3 +310,83 @@ fn a_refused_bind_is_an_error_not_an_empty_directory() {
         r.stderr
     );
 }
+
+#[test]
+fn refresh_only_takes_outside_changes_into_the_state_file() {
+    let Some((ldap, ws, env)) = setup() else {
+        return;
+    };
+    ok(&ws.mailsec_env(&["quickstart.ps1"], &env), "quickstart.ps1");
+    ok(&ws.mailsec_env(&["apply", "--auto-approve"], &env), "apply");
+    ldap.modify(&format!(
+        "dn: cn=CravateRouge_SMIME,ou=contacts,{BASE}\nchangetype: modify\nreplace: displayName\ndisplayName: Cravate Rouge (partner)\n"
+    ));
+    // Without a terminal and without --auto-approve it shows the changes and writes nothing.
+    let shown = ws.mailsec_env(&["plan", "--refresh-only"], &env);
+    ok(&shown, "plan --refresh-only");
+    assert!(
+        shown
+            .stdout
+            .contains("MailContact 'CravateRouge_SMIME': DisplayName taken from the live state"),
+        "{}",
+        shown.stdout
+    );
+    assert!(!ws.read("mailsec.yaml").contains("Cravate Rouge (partner)"));
+    ok(
+        &ws.mailsec_env(&["plan", "--refresh-only", "--auto-approve"], &env),
+        "refresh --auto-approve",
+    );
+    assert!(
+        ws.read("mailsec.yaml").contains("Cravate Rouge (partner)"),
+        "{}",
+        ws.read("mailsec.yaml")
+    );
+    let plan = ws.mailsec_env(&["plan", "--detailed-exitcode"], &env);
+    assert_eq!(plan.code, 0, "{plan:?}");
+}
+
+#[test]
+fn excluded_subtrees_and_ignored_properties_are_neither_read_nor_written() {
+    let Some((ldap, ws, env)) = setup() else {
+        return;
+    };
+    ldap.modify(&format!(
+        "dn: ou=service,{BASE}\nchangetype: add\nobjectClass: organizationalUnit\nou: service\n\n\
+         dn: cn=robot,ou=service,{BASE}\nchangetype: add\nobjectClass: inetOrgPerson\ncn: robot\nsn: Robot\nuid: robot\nmail: robot@contoso.example\n"
+    ));
+    ws.write(
+        "mailsec.yaml",
+        &format!(
+            "apiVersion: mailsec/v1\ntargets:\n  directory:\n    kind: ldap\n    url: ldap://unused.example\n    base: {BASE}\n    exclude: [\"ou=service,{BASE}\"]\n    ignoredProperties: [DisplayName]\n"
+        ),
+    );
+    let robot = ws.mailsec_env(&["-c", "Get-Mailbox -Identity robot"], &env);
+    assert_eq!(robot.code, 1, "an excluded mailbox is not seen: {robot:?}");
+    let alice = ws.mailsec_env(
+        &[
+            "-c",
+            "Get-Mailbox -Identity alice | Select-Object -ExpandProperty Name",
+        ],
+        &env,
+    );
+    ok(&alice, "Get-Mailbox alice");
+    ok(&ws.mailsec_env(&["-c", "Set-Mailbox -Identity alice -DisplayName 'Alice A.' -UserCertificate ([System.IO.File]::ReadAllBytes('input/baptiste.cer'))"], &env), "Set-Mailbox");
+    let plan = ws.mailsec_env(&["plan"], &env);
+    ok(&plan, "plan");
+    assert!(plan.stdout.contains("UserCertificate"), "{}", plan.stdout);
+    assert!(
+        !plan.stdout.contains("DisplayName"),
+        "ignored: {}",
+        plan.stdout
+    );
+    assert!(
+        plan.stderr
+            .contains("DisplayName recorded, not applied by LDAP"),
+        "{}",
+        plan.stderr
+    );
+    ok(&ws.mailsec_env(&["apply", "--auto-approve"], &env), "apply");
+    assert!(ldap
+        .search("(uid=alice)", &["displayName"])
+        .contains("displayName: Alice\n"));
+}
