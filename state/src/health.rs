@@ -193,8 +193,10 @@ pub fn assess(
 /// The recipients whose certificates the desired state manages, with their effective addresses.
 pub fn managed_recipients(desired: &DesiredState, live: &LiveState) -> Vec<Recipient> {
     let mut out = Vec::new();
+    let live_by_guid: std::collections::HashMap<uuid::Uuid, &crate::model::Mailbox> =
+        live.mailboxes.iter().map(|l| (l.guid, l)).collect();
     for m in &desired.mailboxes {
-        let l = live.mailboxes.iter().find(|l| l.guid == m.guid);
+        let l = live_by_guid.get(&m.guid).copied();
         let mut addresses: Vec<String> = Vec::new();
         if let Some(l) = l {
             addresses.extend(l.primary_smtp_address.iter().cloned());
@@ -252,9 +254,31 @@ pub fn plan_warnings(desired: &DesiredState, live: &LiveState, at: OffsetDateTim
         return Vec::new();
     }
     let trust = Trust::effective(desired, live);
+    // Each recipient is judged on its own: split them across the cores (a plan may hold 100,000
+    // certificates), keeping the order of the warnings.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let chunk = recipients.len().div_ceil(threads).max(1);
+    let trust = &trust;
+    let parts: Vec<Vec<String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = recipients
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || warnings_for(part, trust, at)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    parts.concat()
+}
+
+fn warnings_for(recipients: &[Recipient], trust: &Trust, at: OffsetDateTime) -> Vec<String> {
     let mut out = Vec::new();
-    for r in &recipients {
-        for f in assess(r, &trust, &[], at) {
+    for r in recipients {
+        for f in assess(r, trust, &[], at) {
             if f.valid && f.can_encrypt {
                 continue;
             }

@@ -80,6 +80,9 @@ fn main() {
         apply_ms.push(d);
         rss.push(("apply", peak));
         check_applied(&ldap, n, &data);
+        if let Ok(hold) = std::env::var("MAILSEC_BENCH_HOLD") {
+            hold_for_profiling(&hold, &env, &data.state);
+        }
         let (d, peak) = timed(
             &bin,
             &[
@@ -131,6 +134,23 @@ fn main() {
     println!("  apply   mailsec {:>8.2} s | ldapmodify+ldapadd {:>8.2} s | mailsec/reference {:.2}x (bound 1.5x) | peak RSS {} MB", a.as_secs_f64(), ar.as_secs_f64(), ratio(a, ar), peak("apply") / 1024);
     println!("  plan    mailsec {:>8.2} s | paged ldapsearch   {:>8.2} s | mailsec/reference {:.2}x (bound 3x)   | peak RSS {} MB", p.as_secs_f64(), s.as_secs_f64(), ratio(p, s), peak("plan") / 1024);
     println!("  export  mailsec {:>8.2} s | paged ldapsearch   {:>8.2} s | mailsec/reference {:.2}x (bound 3x)   | peak RSS {} MB", e.as_secs_f64(), s.as_secs_f64(), ratio(e, s), peak("export") / 1024);
+}
+
+/// For profiling by hand: write the environment and state path to `<hold>/env`, then wait (polling)
+/// until `<hold>/go` exists, with the applied directory still running.
+fn hold_for_profiling(hold: &str, env: &[(String, String)], state: &Path) {
+    let dir = Path::new(hold);
+    std::fs::create_dir_all(dir).expect("mkdir hold");
+    let mut text: String = env
+        .iter()
+        .map(|(k, v)| format!("export {k}='{v}'\n"))
+        .collect();
+    text.push_str(&format!("export MAILSEC_STATE='{}'\n", state.display()));
+    std::fs::write(dir.join("env"), text).expect("write env");
+    eprintln!("holding: source {}/env; touch {}/go to go on", hold, hold);
+    while !dir.join("go").exists() {
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 struct Data {

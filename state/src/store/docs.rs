@@ -187,9 +187,9 @@ pub fn write_doc<T: Serialize>(
     });
     let text = text?;
     let certs_dir = dir_of(path).join(CERTS_DIR);
+    let mut missing: Vec<(String, Cert)> = Vec::new();
     for file in &referenced {
-        let target = certs_dir.join(file);
-        if target.exists() {
+        if certs_dir.join(file).exists() {
             continue;
         }
         let cert = crate::cert::CertRef {
@@ -203,11 +203,17 @@ pub fn write_doc<T: Serialize>(
         }
         .resolve()
         .map_err(encode)?;
-        atomic_write(&target, cert.bytes()).map_err(|e| StoreError::Write {
-            path: target.clone(),
-            source: e,
-        })?;
+        missing.push((file.clone(), cert));
     }
+    let batch: Vec<(String, &[u8])> = missing
+        .iter()
+        .map(|(f, c)| (f.clone(), c.bytes()))
+        .collect();
+    // The certificate files are durable before the document that names them is renamed in.
+    super::atomic::write_batch(&certs_dir, &batch).map_err(|e| StoreError::Write {
+        path: certs_dir.clone(),
+        source: e,
+    })?;
     atomic_write(path, text.as_bytes()).map_err(|e| StoreError::Write {
         path: path.to_path_buf(),
         source: e,

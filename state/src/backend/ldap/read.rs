@@ -65,7 +65,7 @@ pub async fn read(ldap: &mut Ldap, s: &LdapSettings) -> Result<Snapshot, LdapErr
             if snap.entries.contains_key(&(ObjectKind::Mailbox, guid)) {
                 continue; // overlapping mailbox bases
             }
-            let m: Mailbox = object(&p, ObjectKind::Mailbox, &e, guid)?;
+            let m = mailbox(&p, &e, guid)?;
             snap.entries.insert(
                 (ObjectKind::Mailbox, guid),
                 EntryRef {
@@ -96,7 +96,7 @@ pub async fn read(ldap: &mut Ldap, s: &LdapSettings) -> Result<Snapshot, LdapErr
             continue;
         }
         let (guid, owned) = guid_of(&p, &e)?;
-        let c: MailContact = object(&p, ObjectKind::MailContact, &e, guid)?;
+        let c = contact(&p, &e, guid)?;
         snap.entries.insert(
             (ObjectKind::MailContact, guid),
             EntryRef {
@@ -284,13 +284,6 @@ pub fn values(e: &SearchEntry, attr: &str) -> Vec<Vec<u8>> {
     out
 }
 
-fn first_text(e: &SearchEntry, attr: &str) -> Option<String> {
-    values(e, attr)
-        .into_iter()
-        .next()
-        .map(|v| String::from_utf8_lossy(&v).into_owned())
-}
-
 /// The object's id: the Guid in mailsec's marker when the entry is mailsec's, else the server's id.
 fn guid_of(p: &Profile, e: &SearchEntry) -> Result<(Uuid, bool), LdapError> {
     for v in values(e, p.marker_attr()) {
@@ -331,71 +324,176 @@ fn guid_of(p: &Profile, e: &SearchEntry) -> Result<(Uuid, bool), LdapError> {
     Ok((guid, false))
 }
 
-/// Build the typed object from the entry's managed attributes.
-fn object<T: serde::de::DeserializeOwned>(
-    p: &Profile,
-    kind: ObjectKind,
-    e: &SearchEntry,
-    guid: Uuid,
-) -> Result<T, LdapError> {
-    let mut m = Map::new();
-    m.insert("Guid".into(), json!(guid));
-    m.insert("DistinguishedName".into(), json!(e.dn));
+/// One entry's values by attribute (base name, lowercased), text and binary together.
+struct Values<'e> {
+    by_attr: HashMap<String, Vec<&'e [u8]>>,
+}
+
+impl<'e> Values<'e> {
+    fn of(e: &'e SearchEntry) -> Values<'e> {
+        let mut by_attr: HashMap<String, Vec<&'e [u8]>> = HashMap::new();
+        let base = |k: &str| k.split(';').next().unwrap_or_default().to_ascii_lowercase();
+        for (k, vs) in &e.attrs {
+            by_attr
+                .entry(base(k))
+                .or_default()
+                .extend(vs.iter().map(|v| v.as_bytes()));
+        }
+        for (k, vs) in &e.bin_attrs {
+            by_attr
+                .entry(base(k))
+                .or_default()
+                .extend(vs.iter().map(Vec::as_slice));
+        }
+        Values { by_attr }
+    }
+
+    fn all(&self, attr: &str) -> &[&'e [u8]] {
+        let key = attr
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        self.by_attr.get(&key).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn first(&self, attr: &str) -> Option<String> {
+        self.all(attr)
+            .first()
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    }
+}
+
+/// A managed property's value as read.
+enum Prop {
+    Text(String),
+    Texts(Vec<String>),
+    Certs(Vec<Cert>),
+}
+
+impl Prop {
+    fn text(self) -> Option<String> {
+        match self {
+            Prop::Text(t) => Some(t),
+            Prop::Texts(v) => v.into_iter().next(),
+            Prop::Certs(_) => None,
+        }
+    }
+    fn texts(self) -> Option<Vec<String>> {
+        match self {
+            Prop::Texts(v) => Some(v),
+            Prop::Text(t) => Some(vec![t]),
+            Prop::Certs(_) => None,
+        }
+    }
+    fn certs(self) -> Option<Vec<Cert>> {
+        match self {
+            Prop::Certs(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// The entry's managed properties, by the profile's mapping.
+fn props(p: &Profile, kind: ObjectKind, v: &Values) -> Vec<(&'static str, Prop)> {
+    let mut out = Vec::new();
     for a in p.attrs(kind) {
-        let vals = values(e, a.attribute);
+        let vals = v.all(a.attribute);
         if vals.is_empty() {
             continue;
         }
-        let v = match a.carry {
-            Carry::Text => json!(String::from_utf8_lossy(&vals[0])),
-            Carry::BareAddress => json!(format!("SMTP:{}", String::from_utf8_lossy(&vals[0]))),
-            Carry::TextSet => Value::Array(
-                vals.iter()
-                    .map(|v| json!(String::from_utf8_lossy(v)))
-                    .collect(),
-            ),
-            Carry::Certs | Carry::CertsReplaceOnly => Value::Array(
-                vals.into_iter()
-                    .map(|v| json!(Cert::from_bytes(v)))
-                    .collect(),
-            ),
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let prop = match a.carry {
+            Carry::Text => Prop::Text(text(vals[0])),
+            Carry::BareAddress => Prop::Text(format!("SMTP:{}", text(vals[0]))),
+            Carry::TextSet => Prop::Texts(vals.iter().map(|b| text(b)).collect()),
+            Carry::Certs | Carry::CertsReplaceOnly => {
+                Prop::Certs(vals.iter().map(|b| Cert::from_bytes(b.to_vec())).collect())
+            }
         };
-        m.insert(a.property.into(), v);
+        out.push((a.property, prop));
     }
-    if !m.contains_key("Name") {
-        m.insert("Name".into(), json!(rdn_value(&e.dn)));
+    out
+}
+
+/// The mailbox an entry holds: built field by field (no JSON round trip: 50,000 of them are read at once).
+fn mailbox(p: &Profile, e: &SearchEntry, guid: Uuid) -> Result<Mailbox, LdapError> {
+    let v = Values::of(e);
+    let mut m = Mailbox {
+        guid,
+        name: rdn_value(&e.dn),
+        distinguished_name: Some(e.dn.clone()),
+        ..Mailbox::default()
+    };
+    for (prop, val) in props(p, ObjectKind::Mailbox, &v) {
+        match prop {
+            "Name" => m.name = val.text().unwrap_or_default(),
+            "DisplayName" => m.display_name = val.text(),
+            "PrimarySmtpAddress" => m.primary_smtp_address = val.text(),
+            "Alias" => m.alias = val.text(),
+            "EmailAddresses" => m.email_addresses = val.texts(),
+            "UserCertificate" => m.user_certificate = val.certs(),
+            "UserSMimeCertificate" => m.user_smime_certificate = val.certs(),
+            other => return Err(unmapped(e, other)),
+        }
     }
-    match (kind, p.kind) {
-        (ObjectKind::Mailbox, crate::model::LdapProfile::Openldap) => {
-            if let Some(uid) = first_text(e, "uid") {
-                m.insert("Alias".into(), json!(uid));
-                m.insert("SamAccountName".into(), json!(uid));
+    match p.kind {
+        crate::model::LdapProfile::Openldap => {
+            if let Some(uid) = v.first("uid") {
+                m.alias = Some(uid.clone());
+                m.sam_account_name = Some(uid);
             }
         }
-        (ObjectKind::Mailbox, crate::model::LdapProfile::ActiveDirectory) => {
-            if let Some(v) = first_text(e, "sAMAccountName") {
-                m.insert("SamAccountName".into(), json!(v));
-            }
-            if let Some(v) = first_text(e, "userPrincipalName") {
-                m.insert("UserPrincipalName".into(), json!(v));
-            }
+        crate::model::LdapProfile::ActiveDirectory => {
+            m.sam_account_name = v.first("sAMAccountName");
+            m.user_principal_name = v.first("userPrincipalName");
         }
-        (ObjectKind::MailContact, crate::model::LdapProfile::Openldap) => {
-            // The contact's one address is its mail: the primary SMTP address is the same.
-            if let Some(mail) = first_text(e, "mail") {
-                m.insert("PrimarySmtpAddress".into(), json!(mail));
-                m.insert("EmailAddresses".into(), json!([format!("SMTP:{mail}")]));
-            }
+    }
+    Ok(m)
+}
+
+/// The mail contact an entry holds.
+fn contact(p: &Profile, e: &SearchEntry, guid: Uuid) -> Result<MailContact, LdapError> {
+    let v = Values::of(e);
+    let mut c = MailContact {
+        guid,
+        name: rdn_value(&e.dn),
+        distinguished_name: Some(e.dn.clone()),
+        ..MailContact::default()
+    };
+    for (prop, val) in props(p, ObjectKind::MailContact, &v) {
+        match prop {
+            "Name" => c.name = val.text().unwrap_or_default(),
+            "ExternalEmailAddress" => c.external_email_address = val.text().unwrap_or_default(),
+            "PrimarySmtpAddress" => c.primary_smtp_address = val.text(),
+            "DisplayName" => c.display_name = val.text(),
+            "FirstName" => c.first_name = val.text(),
+            "LastName" => c.last_name = val.text(),
+            "Initials" => c.initials = val.text(),
+            "Alias" => c.alias = val.text(),
+            "EmailAddresses" => c.email_addresses = val.texts(),
+            "UserCertificate" => c.user_certificate = val.certs(),
+            "UserSMimeCertificate" => c.user_smime_certificate = val.certs(),
+            other => return Err(unmapped(e, other)),
         }
-        _ => {}
     }
-    if kind == ObjectKind::MailContact && !m.contains_key("ExternalEmailAddress") {
-        m.insert("ExternalEmailAddress".into(), json!(""));
+    if p.kind == crate::model::LdapProfile::Openldap {
+        // The contact's one address is its mail: the primary SMTP address is the same.
+        if let Some(mail) = v.first("mail") {
+            c.email_addresses = Some(vec![format!("SMTP:{mail}")]);
+            c.primary_smtp_address = Some(mail);
+        }
     }
-    serde_json::from_value(Value::Object(m)).map_err(|err| LdapError::Entry {
+    Ok(c)
+}
+
+fn unmapped(e: &SearchEntry, property: &str) -> LdapError {
+    LdapError::Entry {
         dn: e.dn.clone(),
-        message: format!("cannot be read as a {}: {err}", kind.noun()),
-    })
+        message: format!(
+            "the profile maps {property}, which mailsec cannot read back (a bug: please report it)"
+        ),
+    }
 }
 
 /// The value of a DN's first RDN (`cn=Alice Smith,ou=x` → `Alice Smith`), unescaped.
