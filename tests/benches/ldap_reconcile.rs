@@ -25,6 +25,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use mailsec_e2e::ldap_client::LdapClient;
 use mailsec_e2e::slapd::{self, Slapd, ADMIN_DN, ADMIN_PW, BASE};
 use mailsec_state::cert::Cert;
 use mailsec_state::model::{DesiredState, MailContact, Mailbox};

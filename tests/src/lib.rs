@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 pub mod fault_proxy;
+pub mod ldap_client;
 pub mod samba;
 pub mod slapd;
 

@@ -18,6 +18,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard, Once, TryLockError};
 use std::time::{Duration, Instant};
 
+use crate::ldap_client::LdapClient;
+
 pub const REALM: &str = "CONTOSO.EXAMPLE";
 pub const DOMAIN: &str = "CONTOSO";
 /// The domain's root DN.
@@ -602,51 +604,6 @@ impl SambaAd {
         ]
     }
 
-    /// Run an ldap-utils tool as Administrator; returns stdout, panics on failure.
-    pub fn tool(&self, tool_name: &str, args: &[&str], stdin: Option<&str>) -> String {
-        tool(tool_name, args, stdin).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// `ldapsearch -LLL` under this test's OU.
-    pub fn search(&self, filter: &str, attrs: &[&str]) -> String {
-        let mut args = vec!["-LLL", "-o", "ldif-wrap=no", "-b", &self.base, filter];
-        args.extend_from_slice(attrs);
-        self.tool("ldapsearch", &args, None)
-    }
-
-    /// The raw values of `attr` on the entries `filter` finds under this test's OU (`ldapsearch -t`).
-    pub fn values(&self, filter: &str, attr: &str) -> Vec<Vec<u8>> {
-        let out_dir = tempfile::tempdir().expect("temp dir");
-        let dir = out_dir.path().display().to_string();
-        let text = self.tool(
-            "ldapsearch",
-            &[
-                "-LLL",
-                "-o",
-                "ldif-wrap=no",
-                "-t",
-                "-T",
-                &dir,
-                "-b",
-                &self.base,
-                filter,
-                attr,
-            ],
-            None,
-        );
-        let mut v = Vec::new();
-        for line in text.lines() {
-            if let Some((_, url)) = line.split_once(":< file://") {
-                v.push(std::fs::read(url).expect("read value file"));
-            }
-        }
-        v
-    }
-
-    pub fn modify(&self, ldif: &str) {
-        self.tool("ldapmodify", &[], Some(ldif));
-    }
-
     /// Delete the test OUs earlier leases of this process failed to delete (their accounts'
     /// sAMAccountNames would clash with this lease's).
     fn remove_test_ous(&self) {
@@ -669,6 +626,17 @@ impl SambaAd {
         for dn in found.lines().filter_map(|l| l.strip_prefix("dn: ")) {
             self.tool("ldapdelete", &["-r", dn], None);
         }
+    }
+}
+
+impl LdapClient for SambaAd {
+    /// Run an ldap-utils tool as Administrator; returns stdout, panics on failure.
+    fn tool(&self, tool_name: &str, args: &[&str], stdin: Option<&str>) -> String {
+        tool(tool_name, args, stdin).unwrap_or_else(|e| panic!("{e}"))
+    }
+    /// This test's OU.
+    fn search_base(&self) -> &str {
+        &self.base
     }
 }
 

@@ -3,6 +3,8 @@
 //! that need TCP), ready when a bind succeeds (polled), stopped by its pid when dropped.
 
 use std::io::Write;
+
+use crate::ldap_client::LdapClient;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -188,7 +190,7 @@ impl Slapd {
     }
 
     /// Run an ldap-utils tool against this instance as the admin; returns stdout, panics on failure.
-    pub fn tool(&self, tool: &str, args: &[&str], stdin: Option<&str>) -> String {
+    fn run_tool(&self, tool: &str, args: &[&str], stdin: Option<&str>) -> String {
         let mut child = Command::new(tool)
             .args([
                 "-x",
@@ -220,46 +222,6 @@ impl Slapd {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// `ldapsearch -LLL` under the base; `-t -T dir` style binary values go to files when `tmp` is given.
-    pub fn search(&self, filter: &str, attrs: &[&str]) -> String {
-        let mut args = vec!["-LLL", "-o", "ldif-wrap=no", "-b", BASE, filter];
-        args.extend_from_slice(attrs);
-        self.tool("ldapsearch", &args, None)
-    }
-
-    /// The raw values of `attr` on the entry `filter` finds, read back with `ldapsearch -t`.
-    pub fn values(&self, filter: &str, attr: &str) -> Vec<Vec<u8>> {
-        let out_dir = tempfile::tempdir().expect("temp dir");
-        let dir = out_dir.path().display().to_string();
-        let text = self.tool(
-            "ldapsearch",
-            &[
-                "-LLL",
-                "-o",
-                "ldif-wrap=no",
-                "-t",
-                "-T",
-                &dir,
-                "-b",
-                BASE,
-                filter,
-                attr,
-            ],
-            None,
-        );
-        let mut v = Vec::new();
-        for line in text.lines() {
-            if let Some((_, url)) = line.split_once(":< file://") {
-                v.push(std::fs::read(url).expect("read value file"));
-            }
-        }
-        v
-    }
-
-    pub fn modify(&self, ldif: &str) {
-        self.tool("ldapmodify", &[], Some(ldif));
-    }
-
     fn stop(&mut self) {
         let Some(pid) = self.pid.take() else { return };
         let _ = Command::new("kill").arg(pid.to_string()).status();
@@ -270,6 +232,15 @@ impl Slapd {
         if Path::new(&format!("/proc/{pid}")).exists() {
             let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
         }
+    }
+}
+
+impl LdapClient for Slapd {
+    fn tool(&self, tool: &str, args: &[&str], stdin: Option<&str>) -> String {
+        self.run_tool(tool, args, stdin)
+    }
+    fn search_base(&self) -> &str {
+        BASE
     }
 }
 

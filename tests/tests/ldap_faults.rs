@@ -3,6 +3,7 @@
 //! exit non-zero, and converge on the next apply with nothing lost or duplicated.
 
 use mailsec_e2e::fault_proxy::FaultProxy;
+use mailsec_e2e::ldap_client::LdapClient;
 use mailsec_e2e::slapd::{self, Slapd, BASE};
 use mailsec_e2e::Workspace;
 

@@ -1,6 +1,7 @@
 //! The reconcile engine against a real OpenLDAP slapd (one throwaway instance per test): the quickstart
 //! applied, drift made with ldapmodify behind mailsec's back, export, saved plans, prune, ownership.
 
+use mailsec_e2e::ldap_client::LdapClient;
 use mailsec_e2e::slapd::{self, Slapd, BASE};
 use mailsec_e2e::{root, Run, Workspace};
 

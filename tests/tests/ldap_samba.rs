@@ -2,6 +2,7 @@
 //! test process, one OU per test): the quickstart applied, drift made with ldapmodify behind mailsec's
 //! back, export, ownership, and what AD-specific objects mailsec writes, read back with ldapsearch.
 
+use mailsec_e2e::ldap_client::LdapClient;
 use mailsec_e2e::samba::SambaAd;
 use mailsec_e2e::{root, Run, Workspace};
 

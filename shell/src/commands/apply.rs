@@ -22,16 +22,10 @@ pub struct ApplyArgs {
 }
 
 pub fn run(store: &Store, args: &ApplyArgs) -> i32 {
-    let (_lock, notice) = match store.lock("apply") {
+    let _lock = match super::reconcile::lock(store, "apply") {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
-    if let Some(n) = notice {
-        eprintln!("{n}");
-    }
     let (p, mut backends, from_file) = match &args.plan_file {
         Some(file) => {
             let saved = match SavedPlan::read(file) {

@@ -7,16 +7,10 @@ use mailsec_state::store::Store;
 use super::reconcile;
 
 pub fn run(store: &Store, force: bool) -> i32 {
-    let (_lock, notice) = match store.lock("export") {
+    let _lock = match super::reconcile::lock(store, "export") {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
-    if let Some(n) = notice {
-        eprintln!("{n}");
-    }
     let opened = match reconcile::open(store, true) {
         Ok(o) => o,
         Err(code) => return code,

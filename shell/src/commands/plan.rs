@@ -154,16 +154,10 @@ pub fn run(store: &Store, args: &PlanArgs) -> i32 {
 
 /// Show the changes made outside mailsec and offer to write them into the desired state.
 fn refresh_only(store: &Store, args: &PlanArgs) -> i32 {
-    let (_lock, notice) = match store.lock("plan --refresh-only") {
+    let _lock = match super::reconcile::lock(store, "plan --refresh-only") {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
-    if let Some(n) = notice {
-        eprintln!("{n}");
-    }
     let planned = match compute(store, args.at, PlanOptions::default(), true) {
         Ok(p) => p,
         Err(code) => return code,

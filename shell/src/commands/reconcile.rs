@@ -2,7 +2,7 @@
 //! `MAILSEC_LDAP_*` name), say which targets they are, and read the live state in bulk.
 
 use mailsec_state::backend::{open_backends, read_all, Backend, LiveState};
-use mailsec_state::store::{Loaded, Store};
+use mailsec_state::store::{Loaded, LockGuard, Store};
 
 pub struct Opened {
     pub loaded: Loaded,
@@ -10,6 +10,23 @@ pub struct Opened {
     pub live: LiveState,
     /// The targets as their backends name them.
     pub targets: Vec<String>,
+}
+
+/// Take the state's lock for `operation`, printing the takeover notice if there is one; errors are
+/// printed and give `Err(1)`.
+pub fn lock(store: &Store, operation: &str) -> Result<LockGuard, i32> {
+    match store.lock(operation) {
+        Ok((guard, notice)) => {
+            if let Some(n) = notice {
+                eprintln!("{n}");
+            }
+            Ok(guard)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(1)
+        }
+    }
 }
 
 /// Load, open and read; errors are printed and give `Err(1)`.
