@@ -227,14 +227,60 @@ pub fn destination_map() -> String {
                 format!(" [{}]", flags.join(", "))
             };
             out.push_str(&format!(
-                "  -{} <{}>{flags} -> {}\n",
+                "  -{} <{}>{flags} -> {}{}\n",
                 p.name,
                 p.ty.documented(),
-                p.destination.describe()
+                p.destination.describe(),
+                match p.destination {
+                    Destination::Property(prop) => applied_by(c.signature.name, prop),
+                    _ => String::new(),
+                }
             ));
         }
     }
     out
+}
+
+/// Which backends apply a stored property, and in which attribute: `; applied by: ...`.
+fn applied_by(cmdlet: &str, property: &str) -> String {
+    use mailsec_state::backend::ldap::profile::Profile;
+    use mailsec_state::model::{LdapProfile, ObjectKind};
+    let noun = cmdlet.split_once('-').map(|(_, n)| n).unwrap_or(cmdlet);
+    let kinds = [
+        ObjectKind::SmimeConfig,
+        ObjectKind::Mailbox,
+        ObjectKind::MailContact,
+        ObjectKind::InboundConnector,
+        ObjectKind::OutboundConnector,
+        ObjectKind::TransportConfig,
+        ObjectKind::SendConnector,
+        ObjectKind::ReceiveConnector,
+    ];
+    let Some(kind) = kinds.into_iter().find(|k| k.noun() == noun) else {
+        return String::new();
+    };
+    let ldap = |profile: LdapProfile| -> String {
+        let p = Profile::new(profile);
+        let attr = match kind {
+            ObjectKind::SmimeConfig if property == "SMIMECertificateIssuingCA" => {
+                Some(p.ca_attr().to_string())
+            }
+            ObjectKind::SmimeConfig => Some("description (JSON settings)".to_string()),
+            _ => p.attr_of(kind, property).map(|m| m.attribute.to_string()),
+        };
+        match attr {
+            Some(a) => format!("ldap/{} {a}", profile.as_str()),
+            None => format!("ldap/{} not applied (plan warns)", profile.as_str()),
+        }
+    };
+    match kind {
+        ObjectKind::SmimeConfig | ObjectKind::Mailbox | ObjectKind::MailContact => format!(
+            "; applied by: embedded directory, {}, {}",
+            ldap(LdapProfile::Openldap),
+            ldap(LdapProfile::ActiveDirectory)
+        ),
+        _ => "; applied by: embedded gateway".to_string(),
+    }
 }
 
 #[cfg(test)]
