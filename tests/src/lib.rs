@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 pub mod fault_proxy;
 pub mod ldap_client;
+pub mod postfix;
 pub mod samba;
 pub mod slapd;
 

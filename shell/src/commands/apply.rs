@@ -10,7 +10,7 @@ use mailsec_state::engine::{apply_plan, Journal, SavedPlan};
 use mailsec_state::plan::{render_plan, Action, PlanOptions};
 use mailsec_state::store::Store;
 
-use super::plan::{compute, print_warnings, Planned};
+use super::plan::{compute, print_notes, print_warnings, Planned};
 use super::reconcile;
 
 #[derive(Default)]
@@ -50,12 +50,14 @@ pub fn run(store: &Store, args: &ApplyArgs) -> i32 {
             let Planned {
                 plan,
                 warnings,
+                notes,
                 opened,
             } = match compute(store, None, PlanOptions { prune: args.prune }, true) {
                 Ok(p) => p,
                 Err(code) => return code,
             };
             print!("{}", render_plan(&plan));
+            print_notes(&notes);
             print_warnings(&warnings);
             (plan, opened.backends, false)
         }

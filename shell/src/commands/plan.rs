@@ -30,6 +30,8 @@ pub struct PlanArgs {
 pub struct Planned {
     pub plan: Plan,
     pub warnings: Vec<String>,
+    /// Changes backends make beside the objects' own (e.g. Postfix main.cf keys).
+    pub notes: Vec<String>,
     pub opened: Opened,
 }
 
@@ -66,14 +68,28 @@ pub fn compute(
         &opened.loaded.state,
         &opened.backends,
     ));
+    let mut notes = Vec::new();
     for b in &opened.backends {
         warnings.extend(b.plan_warnings(&opened.loaded.state));
+        notes.extend(b.plan_notes(&opened.loaded.state));
     }
     Ok(Planned {
         plan,
         warnings,
+        notes,
         opened,
     })
+}
+
+/// The backend changes beside the objects' own, under the plan.
+pub fn print_notes(notes: &[String]) {
+    if notes.is_empty() {
+        return;
+    }
+    println!("\nApply also changes:");
+    for n in notes {
+        println!("  ~ {n}");
+    }
 }
 
 pub fn print_warnings(warnings: &[String]) {
@@ -89,6 +105,7 @@ pub fn run(store: &Store, args: &PlanArgs) -> i32 {
     let Planned {
         plan: p,
         warnings,
+        notes,
         opened,
     } = match compute(
         store,
@@ -100,7 +117,7 @@ pub fn run(store: &Store, args: &PlanArgs) -> i32 {
         Err(code) => return code,
     };
     if args.json {
-        let doc = serde_json::json!({ "targets": opened.targets, "changes": p.changes, "summary": p.summary, "warnings": warnings });
+        let doc = serde_json::json!({ "targets": opened.targets, "changes": p.changes, "summary": p.summary, "warnings": warnings, "notes": notes });
         match serde_json::to_string_pretty(&doc) {
             Ok(j) => println!("{j}"),
             Err(e) => {
@@ -110,6 +127,7 @@ pub fn run(store: &Store, args: &PlanArgs) -> i32 {
         }
     } else {
         print!("{}", render_plan(&p));
+        print_notes(&notes);
         print_warnings(&warnings);
     }
     if args.strict && !warnings.is_empty() {

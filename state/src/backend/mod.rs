@@ -4,6 +4,7 @@ mod embedded_directory;
 mod embedded_gateway;
 pub mod ldap;
 pub mod ldif;
+pub mod postfix;
 mod seed;
 
 pub use embedded_directory::{DirectoryDoc, EmbeddedDirectory};
@@ -117,6 +118,8 @@ pub enum BackendError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Ldap(String),
+    #[error("{0}")]
+    Postfix(String),
     #[error("{backend}: cannot apply the change to {object}: {message}")]
     Change {
         backend: String,
@@ -143,6 +146,18 @@ pub trait Backend {
     /// Warnings plan prints about the desired state that are this backend's own (e.g. a directory's
     /// limits on attribute values). None by default.
     fn plan_warnings(&self, desired: &DesiredState) -> Vec<String> {
+        let _ = desired;
+        Vec::new()
+    }
+    /// What this backend cannot do with the desired state at all (e.g. a setting it has no way to
+    /// express without weakening it): each is a plan error, and no plan is made. None by default.
+    fn plan_errors(&self, desired: &DesiredState) -> Vec<String> {
+        let _ = desired;
+        Vec::new()
+    }
+    /// Changes a backend makes beside the objects' own (e.g. Postfix main.cf keys, before → after),
+    /// shown under the plan. None by default.
+    fn plan_notes(&self, desired: &DesiredState) -> Vec<String> {
         let _ = desired;
         Vec::new()
     }
@@ -196,8 +211,18 @@ pub fn open_backends_with(
             ))
         }
     };
-    let gateway: Box<dyn Backend> = match &state.targets.gateway {
-        GatewayTarget::Embedded { path } => Box::new(EmbeddedGateway::new(state_dir.join(path))),
+    let postfix = postfix::PostfixSettings::resolve(&state.targets.gateway, state_dir, env)
+        .map_err(|e| BackendError::Postfix(e.to_string()))?;
+    let gateway: Box<dyn Backend> = match (postfix, &state.targets.gateway) {
+        (Some(s), _) => Box::new(postfix::PostfixGateway::new(s)),
+        (None, GatewayTarget::Embedded { path }) => {
+            Box::new(EmbeddedGateway::new(state_dir.join(path)))
+        }
+        (None, GatewayTarget::Postfix(_)) => {
+            return Err(BackendError::Postfix(
+                "the Postfix target could not be resolved".into(),
+            ))
+        }
     };
     Ok(vec![directory, gateway])
 }

@@ -128,6 +128,30 @@ pub enum GatewayTarget {
         #[serde(default = "default_gateway_path")]
         path: String,
     },
+    /// A Postfix mail gateway: mailsec writes its own lookup tables in the config directory and the
+    /// few main.cf keys that use them (with `postconf -c DIR -e`), then `postmap`s and reloads.
+    Postfix(Box<PostfixTarget>),
+}
+
+/// Where a Postfix configuration is and how mailsec makes Postfix take up a change.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PostfixTarget {
+    /// The Postfix config directory (as for `postconf -c`), e.g. `/etc/postfix`; relative paths are
+    /// taken from the state file's folder.
+    pub config_dir: String,
+    /// A command run (with `sh -c`) after the tables and main.cf changed, e.g. `postfix reload`.
+    /// Without it mailsec does not reload: the plan and apply say so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reload_command: Option<String>,
+    /// Folder of the `postconf`/`postmap`/`postfix` programs (default: `/usr/sbin`, then PATH).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_dir: Option<String>,
+    /// Certificates inbound partners present, by the inbound connector's TlsSenderCertificateName:
+    /// PEM or DER files (relative to the state file's folder). Postfix checks client certificates by
+    /// fingerprint only, so a connector naming a certificate needs its file here.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub client_certificates: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 fn default_directory_path() -> String {

@@ -20,6 +20,8 @@ pub enum PlanError {
     },
     #[error("could not read {what}: {message}")]
     Encode { what: String, message: String },
+    #[error("{backend}: {message}")]
+    Backend { backend: String, message: String },
 }
 
 /// Attributes that identify an object or are computed by the backend: never compared.

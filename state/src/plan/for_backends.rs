@@ -22,14 +22,31 @@ pub fn plan_for(
     backends: &[Box<dyn Backend>],
     opts: PlanOptions,
 ) -> Result<Plan, Vec<PlanError>> {
+    let refused: Vec<PlanError> = backends
+        .iter()
+        .flat_map(|b| {
+            b.plan_errors(desired)
+                .into_iter()
+                .map(|message| PlanError::Backend {
+                    backend: b.describe(),
+                    message,
+                })
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(refused);
+    }
     let full = plan(desired, live)?;
     let holder = |kind: ObjectKind| backends.iter().find(|b| b.kinds().contains(&kind));
     let mut changes: Vec<ResourceChange> = Vec::with_capacity(full.changes.len());
     for mut c in full.changes {
-        if let Some(b) = holder(c.kind) {
-            c.attributes
-                .retain(|a| a.name == "Name" || b.applies(c.kind, &a.name));
-        }
+        // No backend holds this kind: plan warns that it is recorded, not applied
+        // (`not_applied_warnings`); there is nothing to change.
+        let Some(b) = holder(c.kind) else {
+            continue;
+        };
+        c.attributes
+            .retain(|a| a.name == "Name" || b.applies(c.kind, &a.name));
         let keep = match c.action {
             Action::Update => !c.attributes.is_empty(),
             Action::Rename | Action::Create | Action::Delete => true,
