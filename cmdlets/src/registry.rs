@@ -279,6 +279,15 @@ fn applied_by(cmdlet: &str, property: &str) -> String {
             ldap(LdapProfile::Openldap),
             ldap(LdapProfile::ActiveDirectory)
         ),
+        ObjectKind::InboundConnector
+        | ObjectKind::OutboundConnector
+        | ObjectKind::SendConnector => {
+            let postfix = match mailsec_state::backend::postfix::applied_as(kind, property) {
+                Some(what) => format!("postfix {what}"),
+                None => "postfix not applied (plan warns)".to_string(),
+            };
+            format!("; applied by: embedded gateway, {postfix}")
+        }
         _ => "; applied by: embedded gateway".to_string(),
     }
 }

@@ -220,6 +220,25 @@ fn a_hand_edit_of_a_table_is_drift_and_apply_restores_it() {
     assert_eq!(s.run(&["plan", "--detailed-exitcode"]).code, 0);
 }
 
+#[test]
+fn on_premises_send_connectors_are_keyed_by_smart_host_and_port() {
+    let Some(s) = setup() else {
+        return;
+    };
+    ok(&s.script("New-SendConnector -Name 'To Contoso' -AddressSpaces 'SMTP:contoso.example;1' -DNSRoutingEnabled $false -SmartHosts relay.contoso.example -Port 587 -RequireTLS $true -TlsAuthLevel DomainValidation -TlsDomain relay.contoso.example\nNew-SendConnector -Name 'Plain' -AddressSpaces legacy.example -IgnoreSTARTTLS $true"), "script");
+    ok(&s.run(&["apply", "--auto-approve"]), "apply");
+    assert_eq!(
+        s.q(POLICY, "[relay.contoso.example]:587").as_deref(),
+        Some("secure match=relay.contoso.example protocols=>=TLSv1.2")
+    );
+    assert_eq!(
+        s.q(TRANSPORT, "contoso.example").as_deref(),
+        Some("smtp:[relay.contoso.example]:587")
+    );
+    assert_eq!(s.q(POLICY, "legacy.example").as_deref(), Some("none"));
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).code, 0);
+}
+
 fn write_admin_tables(conf: &Path) {
     let policy = conf.join("tls_policy");
     std::fs::write(&policy, "# the admin's partners\npartner.example   secure match=mx.partner.example\n[relay.example]:587 encrypt\n").expect("tls_policy");

@@ -22,10 +22,12 @@ use uuid::Uuid;
 
 use self::commands::{CommandError, Tools};
 use self::maincf::{table_ref, with_item, with_restriction, with_table_first, KeyChange};
-use self::policy::{ccert_class, INBOUND, OUTBOUND};
+use self::policy::{ccert_class, INBOUND, OUTBOUND, SEND};
 use self::table::{Block, Entry, Table};
 use super::{apply_to_list, Backend, BackendError, LiveState};
-use crate::model::{DesiredState, InboundConnector, ObjectKind, OutboundConnector, TlsAuthLevel};
+use crate::model::{
+    DesiredState, InboundConnector, ObjectKind, OutboundConnector, SendConnector, TlsAuthLevel,
+};
 use crate::plan::{Action, ResourceChange};
 
 pub const POLICY_FILE: &str = "mailsec_tls_policy";
@@ -47,24 +49,69 @@ const KEYS: &[&str] = &[
     "smtpd_tls_chain_files",
 ];
 
-/// Properties this backend applies; the rest stay recorded in the desired state and plan says so.
-const OUTBOUND_APPLIED: &[&str] = &[
-    "Name",
-    "Enabled",
-    "RecipientDomains",
-    "UseMXRecord",
-    "SmartHosts",
-    "TlsSettings",
-    "TlsDomain",
-];
-const INBOUND_APPLIED: &[&str] = &[
-    "Name",
-    "Enabled",
-    "SenderDomains",
-    "RequireTls",
-    "TlsSenderCertificateName",
-    "RestrictDomainsToCertificate",
-];
+/// What Postfix setting applies each property this backend applies (the rest stay recorded in the
+/// desired state, and plan says so). The one list `applies` and the destination map read.
+pub fn applied_as(kind: ObjectKind, property: &str) -> Option<&'static str> {
+    Some(match (kind, property) {
+        (ObjectKind::OutboundConnector, p) => match p {
+            "Name" => "the table block header",
+            "Enabled" => "entries commented out when $false",
+            "RecipientDomains" => {
+                "mailsec_tls_policy keys (mailsec_transport keys with SmartHosts)"
+            }
+            "UseMXRecord" => "policy keyed by domain ($true) or by [smart host] ($false)",
+            "SmartHosts" => "mailsec_transport next hops and mailsec_tls_policy [host] keys",
+            "TlsSettings" => "mailsec_tls_policy level (may/encrypt/verify/secure)",
+            "TlsDomain" => "mailsec_tls_policy match=",
+            _ => return None,
+        },
+        (ObjectKind::InboundConnector, p) => match p {
+            "Name" => "the table block header",
+            "Enabled" => "entries commented out when $false",
+            "SenderDomains" => "mailsec_tls_inbound keys (check_sender_access)",
+            "RequireTls" => "mailsec_tls_inbound reject_plaintext_session",
+            "TlsSenderCertificateName" => "mailsec_ccert_<id> fingerprints (clientCertificates)",
+            "RestrictDomainsToCertificate" => "mailsec_ccert_<id> restriction class",
+            _ => return None,
+        },
+        (ObjectKind::SendConnector, p) => match p {
+            "Name" => "the table block header",
+            "Enabled" => "entries commented out when $false",
+            "AddressSpaces" => {
+                "mailsec_tls_policy keys (mailsec_transport keys with SmartHosts); SMTP spaces only"
+            }
+            "DNSRoutingEnabled" => {
+                "policy keyed by domain ($true) or by [smart host]:port ($false)"
+            }
+            "SmartHosts" => "mailsec_transport next hops and mailsec_tls_policy [host] keys",
+            "Port" => "the smart host next hop's :port",
+            "RequireTLS" => "mailsec_tls_policy level (may, or encrypt and stricter)",
+            "TlsAuthLevel" => "mailsec_tls_policy level (encrypt/verify/secure)",
+            "TlsDomain" => "mailsec_tls_policy match=",
+            "IgnoreSTARTTLS" => "mailsec_tls_policy none",
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// The connectors Postfix holds, by kind.
+#[derive(Debug, Clone, Default)]
+struct Connectors {
+    outbound: Vec<OutboundConnector>,
+    inbound: Vec<InboundConnector>,
+    send: Vec<SendConnector>,
+}
+
+impl Connectors {
+    fn of(desired: &DesiredState) -> Connectors {
+        Connectors {
+            outbound: desired.outbound_connectors.clone(),
+            inbound: desired.inbound_connectors.clone(),
+            send: desired.send_connectors.clone(),
+        }
+    }
+}
 
 /// What the config directory holds now.
 struct Loaded {
@@ -74,6 +121,7 @@ struct Loaded {
     /// mailsec's own connectors, whether or not Postfix uses them yet.
     outbound: Vec<OutboundConnector>,
     inbound_connectors: Vec<InboundConnector>,
+    send: Vec<SendConnector>,
     /// Connectors Postfix does not use yet (table not referenced in main.cf, or edited and not rebuilt).
     not_in_effect: HashSet<Uuid>,
     /// Current main.cf values of `KEYS`, as written.
@@ -187,6 +235,18 @@ impl PostfixGateway {
             })?;
             outbound.push(c);
         }
+        let mut send = Vec::new();
+        for b in policy.of_kind(SEND) {
+            let t = transport.of_kind(SEND).find(|t| t.guid == b.guid);
+            let c = policy::send_from(b, t).map_err(|w| {
+                self.fail(format!(
+                    "{}: send connector '{}': {w}",
+                    self.path(POLICY_FILE).display(),
+                    b.name
+                ))
+            })?;
+            send.push(c);
+        }
         let inbound_connectors: Vec<InboundConnector> =
             inbound.of_kind(INBOUND).map(policy::inbound_from).collect();
         let mut l = Loaded {
@@ -195,6 +255,7 @@ impl PostfixGateway {
             inbound,
             outbound,
             inbound_connectors,
+            send,
             not_in_effect: HashSet::new(),
             main,
             expanded: expanded.clone(),
@@ -242,6 +303,20 @@ impl PostfixGateway {
                 off.insert(c.Guid);
                 notes.push(format!(
                     "outbound connector '{}' is not in effect: {w}; apply fixes it",
+                    c.Name
+                ));
+            }
+        }
+        for c in &l.send {
+            let why = match (&policy_state, c.DNSRoutingEnabled, &transport_state) {
+                (Err(w), _, _) => Some(w),
+                (Ok(()), false, Err(w)) if !c.AddressSpaces.is_empty() => Some(w),
+                _ => None,
+            };
+            if let Some(w) = why {
+                off.insert(c.Guid);
+                notes.push(format!(
+                    "send connector '{}' is not in effect: {w}; apply fixes it",
                     c.Name
                 ));
             }
@@ -294,18 +369,19 @@ impl PostfixGateway {
     }
 
     /// What the desired connectors cannot be in Postfix: each is a plan error.
-    fn refusals(
-        &self,
-        outbound: &[OutboundConnector],
-        inbound: &[InboundConnector],
-    ) -> Vec<String> {
+    fn refusals(&self, set: &Connectors) -> Vec<String> {
         let mut out = Vec::new();
-        for c in outbound {
+        for c in &set.outbound {
             if c.UseMXRecord && c.RecipientDomains.iter().any(|d| d.trim() == "*") {
                 out.push(format!("outbound connector '{}': RecipientDomains '*' covers every destination, which a Postfix TLS policy table cannot key; set smtp_tls_security_level in main.cf for that, or list the partner domains", c.Name));
             }
         }
-        for c in inbound {
+        for c in &set.send {
+            if c.DNSRoutingEnabled && c.domains().iter().any(|d| d.trim() == "*") {
+                out.push(format!("send connector '{}': the address space '*' covers every destination, which a Postfix TLS policy table cannot key; set smtp_tls_security_level in main.cf for that, or list the domains", c.Name));
+            }
+        }
+        for c in &set.inbound {
             if c.Enabled && c.RequireTls && c.SenderDomains.iter().any(|d| d.trim() == "*") {
                 out.push(format!("inbound connector '{}': RequireTls for SenderDomains '*' would need smtpd_tls_security_level = encrypt, which RFC 3207 forbids on a public MX; list the partner domains", c.Name));
             }
@@ -321,12 +397,7 @@ impl PostfixGateway {
     }
 
     /// Tables for these connectors (keeping the admin's own lines in mailsec's files).
-    fn render(
-        &self,
-        l: &Loaded,
-        outbound: &[OutboundConnector],
-        inbound: &[InboundConnector],
-    ) -> Result<Vec<(String, Table)>, String> {
+    fn render(&self, l: &Loaded, set: &Connectors) -> Result<Vec<(String, Table)>, String> {
         let mut policy = Table {
             foreign: l.policy.foreign.clone(),
             blocks: Vec::new(),
@@ -340,14 +411,21 @@ impl PostfixGateway {
             blocks: Vec::new(),
         };
         let mut files = Vec::new();
-        for c in outbound {
+        for c in &set.outbound {
             let (p, t) = policy::outbound_blocks(c);
             policy.blocks.push(p);
             if !c.UseMXRecord {
                 transport.blocks.push(t);
             }
         }
-        for c in inbound {
+        for c in &set.send {
+            let (p, t) = policy::send_blocks(c);
+            policy.blocks.push(p);
+            if !c.DNSRoutingEnabled {
+                transport.blocks.push(t);
+            }
+        }
+        for c in &set.inbound {
             let restricted = c.RestrictDomainsToCertificate
                 && c.TlsSenderCertificateName.is_some()
                 && c.Enabled
@@ -383,16 +461,11 @@ impl PostfixGateway {
     }
 
     /// The main.cf keys that must change for these connectors.
-    fn key_changes(
-        &self,
-        l: &Loaded,
-        outbound: &[OutboundConnector],
-        inbound: &[InboundConnector],
-    ) -> Vec<KeyChange> {
+    fn key_changes(&self, l: &Loaded, set: &Connectors) -> Vec<KeyChange> {
         let dir = self.settings.config_dir.display().to_string();
         let x = |f: &str| format!("hash:{dir}/{f}");
         let mut want: Vec<(&str, String)> = Vec::new();
-        if !outbound.is_empty() {
+        if !set.outbound.is_empty() || !set.send.is_empty() {
             want.push((
                 "smtp_tls_policy_maps",
                 with_table_first(
@@ -402,9 +475,14 @@ impl PostfixGateway {
                 ),
             ));
         }
-        if outbound
+        if set
+            .outbound
             .iter()
             .any(|c| !c.UseMXRecord && !c.RecipientDomains.is_empty())
+            || set
+                .send
+                .iter()
+                .any(|c| !c.DNSRoutingEnabled && !c.domains().is_empty())
         {
             want.push((
                 "transport_maps",
@@ -415,7 +493,7 @@ impl PostfixGateway {
                 ),
             ));
         }
-        if !inbound.is_empty() {
+        if !set.inbound.is_empty() {
             want.push((
                 "smtpd_sender_restrictions",
                 with_restriction(
@@ -428,7 +506,7 @@ impl PostfixGateway {
         }
         let mut classes = l.main("smtpd_restriction_classes").to_string();
         let mut class_defs = Vec::new();
-        for c in inbound {
+        for c in &set.inbound {
             if c.RestrictDomainsToCertificate
                 && c.TlsSenderCertificateName.is_some()
                 && c.Enabled
@@ -495,19 +573,12 @@ impl PostfixGateway {
     }
 
     /// Write the tables and keys for these connectors, build, check and reload.
-    fn write(
-        &self,
-        l: &Loaded,
-        outbound: &[OutboundConnector],
-        inbound: &[InboundConnector],
-    ) -> Result<(), BackendError> {
-        let refused = self.refusals(outbound, inbound);
+    fn write(&self, l: &Loaded, set: &Connectors) -> Result<(), BackendError> {
+        let refused = self.refusals(set);
         if !refused.is_empty() {
             return Err(self.fail(refused.join("; ")));
         }
-        let files = self
-            .render(l, outbound, inbound)
-            .map_err(|w| self.fail(w))?;
+        let files = self.render(l, set).map_err(|w| self.fail(w))?;
         for (file, table) in &files {
             let path = self.path(file);
             let text = table.render();
@@ -520,7 +591,7 @@ impl PostfixGateway {
                 self.tools.postmap(&path).map_err(|e| self.cmd(e))?;
             }
         }
-        let keys = self.key_changes(l, outbound, inbound);
+        let keys = self.key_changes(l, set);
         let pairs: Vec<(String, String)> = keys.into_iter().map(|k| (k.key, k.new)).collect();
         self.tools.set(&pairs).map_err(|e| self.cmd(e))?;
         let warnings = self.tools.warnings().map_err(|e| self.cmd(e))?;
@@ -574,7 +645,11 @@ impl Backend for PostfixGateway {
     }
 
     fn kinds(&self) -> &'static [ObjectKind] {
-        &[ObjectKind::InboundConnector, ObjectKind::OutboundConnector]
+        &[
+            ObjectKind::InboundConnector,
+            ObjectKind::OutboundConnector,
+            ObjectKind::SendConnector,
+        ]
     }
 
     fn read(&self) -> Result<LiveState, BackendError> {
@@ -593,6 +668,12 @@ impl Backend for PostfixGateway {
             }
             live.owned.push((ObjectKind::InboundConnector, c.Guid));
         }
+        for c in &l.send {
+            if !l.not_in_effect.contains(&c.Guid) {
+                live.send_connectors.push(c.clone());
+            }
+            live.owned.push((ObjectKind::SendConnector, c.Guid));
+        }
         live.outbound_connectors
             .extend(l.foreign.outbound.iter().map(|(c, _)| c.clone()));
         live.inbound_connectors
@@ -601,15 +682,11 @@ impl Backend for PostfixGateway {
     }
 
     fn applies(&self, kind: ObjectKind, property: &str) -> bool {
-        match kind {
-            ObjectKind::OutboundConnector => OUTBOUND_APPLIED.contains(&property),
-            ObjectKind::InboundConnector => INBOUND_APPLIED.contains(&property),
-            _ => false,
-        }
+        applied_as(kind, property).is_some()
     }
 
     fn plan_errors(&self, desired: &DesiredState) -> Vec<String> {
-        self.refusals(&desired.outbound_connectors, &desired.inbound_connectors)
+        self.refusals(&Connectors::of(desired))
     }
 
     fn plan_warnings(&self, desired: &DesiredState) -> Vec<String> {
@@ -618,17 +695,24 @@ impl Backend for PostfixGateway {
             return out;
         };
         out.extend(l.notes.iter().cloned());
+        let checks_names = |l: Option<TlsAuthLevel>| {
+            matches!(
+                l,
+                Some(TlsAuthLevel::CertificateValidation | TlsAuthLevel::DomainValidation)
+            )
+        };
         let validating: Vec<&str> = desired
             .outbound_connectors
             .iter()
-            .filter(|c| {
-                c.Enabled
-                    && matches!(
-                        c.TlsSettings,
-                        Some(TlsAuthLevel::CertificateValidation | TlsAuthLevel::DomainValidation)
-                    )
-            })
+            .filter(|c| c.Enabled && checks_names(c.TlsSettings))
             .map(|c| c.Name.as_str())
+            .chain(
+                desired
+                    .send_connectors
+                    .iter()
+                    .filter(|c| c.Enabled && c.RequireTLS && checks_names(c.TlsAuthLevel))
+                    .map(|c| c.Name.as_str()),
+            )
             .collect();
         if !validating.is_empty()
             && l.expanded("smtp_tls_CAfile").is_empty()
@@ -641,6 +725,13 @@ impl Backend for PostfixGateway {
             .iter()
             .filter(|c| c.TlsSettings == Some(TlsAuthLevel::CertificateValidation))
             .map(|c| c.Name.as_str())
+            .chain(
+                desired
+                    .send_connectors
+                    .iter()
+                    .filter(|c| c.TlsAuthLevel == Some(TlsAuthLevel::CertificateValidation))
+                    .map(|c| c.Name.as_str()),
+            )
             .collect();
         if !cv.is_empty() {
             out.push(format!("CertificateValidation ({}) has no exact Postfix equivalent: mailsec writes `verify`, which also requires the certificate to name the server Postfix connects to (the MX host or smart host). A partner whose certificate is valid but names another host will be deferred, where Exchange would deliver.", cv.join(", ")));
@@ -674,22 +765,18 @@ impl Backend for PostfixGateway {
             return Vec::new();
         };
         let main_cf = self.settings.config_dir.join("main.cf");
-        self.key_changes(
-            &l,
-            &desired.outbound_connectors,
-            &desired.inbound_connectors,
-        )
-        .into_iter()
-        .map(|k| {
-            format!(
-                "{}: {} = {}  →  {}",
-                main_cf.display(),
-                k.key,
-                if k.old.is_empty() { "(empty)" } else { &k.old },
-                k.new
-            )
-        })
-        .collect()
+        self.key_changes(&l, &Connectors::of(desired))
+            .into_iter()
+            .map(|k| {
+                format!(
+                    "{}: {} = {}  →  {}",
+                    main_cf.display(),
+                    k.key,
+                    if k.old.is_empty() { "(empty)" } else { &k.old },
+                    k.new
+                )
+            })
+            .collect()
     }
 
     fn apply(
@@ -703,8 +790,11 @@ impl Backend for PostfixGateway {
         *self.cache.borrow_mut() = None;
         let l = self.loaded()?;
         let me = self.describe();
-        let mut outbound = l.outbound.clone();
-        let mut inbound = l.inbound_connectors.clone();
+        let mut set = Connectors {
+            outbound: l.outbound.clone(),
+            inbound: l.inbound_connectors.clone(),
+            send: l.send.clone(),
+        };
         let fresh = |g: Uuid, n: &str| json!({"Guid": g, "Name": n});
         for c in changes {
             if let Some(table) = c.guid.and_then(|g| l.foreign.table_of(g)) {
@@ -716,17 +806,24 @@ impl Backend for PostfixGateway {
             }
             let g = c.guid.unwrap_or_default();
             match c.kind {
+                // A create over a connector that is in the tables but not in effect replaces it.
                 ObjectKind::OutboundConnector => {
                     if c.action == Action::Create {
-                        outbound.retain(|o| o.Guid != g);
+                        set.outbound.retain(|o| o.Guid != g);
                     }
-                    apply_to_list(&me, &mut outbound, c, |x| x.Guid, fresh)?
+                    apply_to_list(&me, &mut set.outbound, c, |x| x.Guid, fresh)?
                 }
                 ObjectKind::InboundConnector => {
                     if c.action == Action::Create {
-                        inbound.retain(|o| o.Guid != g);
+                        set.inbound.retain(|o| o.Guid != g);
                     }
-                    apply_to_list(&me, &mut inbound, c, |x| x.Guid, fresh)?
+                    apply_to_list(&me, &mut set.inbound, c, |x| x.Guid, fresh)?
+                }
+                ObjectKind::SendConnector => {
+                    if c.action == Action::Create {
+                        set.send.retain(|o| o.Guid != g);
+                    }
+                    apply_to_list(&me, &mut set.send, c, |x| x.Guid, fresh)?
                 }
                 other => {
                     return Err(BackendError::Change {
@@ -737,7 +834,7 @@ impl Backend for PostfixGateway {
                 }
             }
         }
-        self.write(&l, &outbound, &inbound)?;
+        self.write(&l, &set)?;
         *self.cache.borrow_mut() = None;
         changes.iter().for_each(|c| done(c));
         Ok(())

@@ -5,10 +5,11 @@
 use uuid::Uuid;
 
 use super::table::{Block, Entry};
-use crate::model::{InboundConnector, OutboundConnector, TlsAuthLevel};
+use crate::model::{InboundConnector, OutboundConnector, SendConnector, TlsAuthLevel};
 
 pub const OUTBOUND: &str = "OutboundConnector";
 pub const INBOUND: &str = "InboundConnector";
+pub const SEND: &str = "SendConnector";
 
 /// The protocol floor written with every mandatory-TLS level (Exchange Online accepts TLS 1.2 and later).
 pub const PROTOCOLS: &str = "protocols=>=TLSv1.2";
@@ -201,6 +202,145 @@ pub fn outbound_from(
     Ok(c)
 }
 
+/// A JSON string list as one header word (spaces escaped, which JSON allows).
+fn json_word(list: &[String]) -> String {
+    serde_json::to_string(list)
+        .unwrap_or_default()
+        .replace(' ', "\\u0020")
+}
+
+/// An on-premises send connector's blocks, as for an outbound connector: the level from RequireTLS,
+/// TlsAuthLevel and IgnoreSTARTTLS (`none`); smart hosts with the connector's port.
+pub fn send_blocks(c: &SendConnector) -> (Block, Block) {
+    let value = if c.IgnoreSTARTTLS {
+        "none".to_string()
+    } else if !c.RequireTLS {
+        "may".to_string()
+    } else {
+        policy_value(
+            Some(c.TlsAuthLevel.unwrap_or(TlsAuthLevel::EncryptionOnly)),
+            c.TlsDomain.as_deref(),
+        )
+    };
+    let off = !c.Enabled;
+    let domains = c.domains();
+    let mut policy = Vec::new();
+    let mut transport = Vec::new();
+    if c.DNSRoutingEnabled {
+        for d in &domains {
+            policy.push(Entry::new(domain_key(d), value.clone(), off));
+        }
+    } else {
+        let hops: Vec<String> = c
+            .SmartHosts
+            .iter()
+            .map(|h| smart_host_key(h, c.Port))
+            .collect();
+        for h in &hops {
+            policy.push(Entry::new(h.clone(), value.clone(), off));
+        }
+        let next = format!("smtp:{}", hops.join(", "));
+        for d in &domains {
+            transport.push(Entry::new(domain_key(d), next.clone(), off));
+        }
+    }
+    let mut fl = flags(
+        c.Enabled,
+        &[
+            ("smart-hosts", !c.DNSRoutingEnabled),
+            (
+                "no-auth-level",
+                c.RequireTLS && c.TlsAuthLevel.is_none() && !c.IgnoreSTARTTLS,
+            ),
+        ],
+    );
+    fl.push(format!("address-spaces={}", json_word(&c.AddressSpaces)));
+    let head = |entries| Block {
+        kind: SEND.into(),
+        guid: c.Guid,
+        name: c.Name.clone(),
+        flags: fl.clone(),
+        entries,
+    };
+    (head(policy), head(transport))
+}
+
+/// A send connector read back from its policy block and (if any) transport block.
+pub fn send_from(policy: &Block, transport: Option<&Block>) -> Result<SendConnector, String> {
+    let mut c = SendConnector::new(policy.guid, &policy.name);
+    c.Enabled = !policy.has_flag("disabled");
+    c.DNSRoutingEnabled = !policy.has_flag("smart-hosts");
+    let mut weakest: Option<&str> = None;
+    for e in &policy.entries {
+        if weakest.is_none_or(|w| level_rank(&e.value) < level_rank(w)) {
+            weakest = Some(&e.value);
+        }
+        if !c.DNSRoutingEnabled {
+            let (host, port) = parse_smart_host_key(&e.key).ok_or_else(|| {
+                format!(
+                    "'{}' is not a smart host next hop ([host] or [host]:port)",
+                    e.key
+                )
+            })?;
+            c.SmartHosts.push(host);
+            c.Port = port;
+        }
+    }
+    if let Some(v) = weakest {
+        if v.split_whitespace().next() == Some("none") {
+            c.IgnoreSTARTTLS = true;
+        } else {
+            let (level, domain) = parse_policy(v).map_err(|w| format!("{}: {w}", policy.name))?;
+            c.RequireTLS = level.is_some();
+            c.TlsAuthLevel = if policy.has_flag("no-auth-level")
+                && level == Some(TlsAuthLevel::EncryptionOnly)
+            {
+                None
+            } else {
+                level
+            };
+            c.TlsDomain = domain;
+        }
+    }
+    let keys: Vec<String> = match transport {
+        Some(t) if !c.DNSRoutingEnabled => t.entries.iter().map(|e| key_domain(&e.key)).collect(),
+        _ if c.DNSRoutingEnabled => policy.entries.iter().map(|e| key_domain(&e.key)).collect(),
+        _ => Vec::new(),
+    };
+    // The address spaces as written (`SMTP:contoso.com;1`), unless a hand edit changed the domains.
+    let written: Vec<String> = policy
+        .flags
+        .iter()
+        .find_map(|f| f.strip_prefix("address-spaces="))
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    let mut probe = c.clone();
+    probe.AddressSpaces = written.clone();
+    let mut have = probe.domains();
+    let mut want = keys.clone();
+    have.sort();
+    want.sort();
+    c.AddressSpaces = if have == want {
+        written
+    } else {
+        keys.iter().map(|d| format!("SMTP:{d};1")).collect()
+    };
+    if c.SmartHosts.is_empty() {
+        c.Port = 25;
+    }
+    Ok(c)
+}
+
+fn level_rank(value: &str) -> u8 {
+    match value.split_whitespace().next().unwrap_or_default() {
+        "none" => 0,
+        "may" => 1,
+        "encrypt" => 2,
+        "verify" => 3,
+        _ => 4,
+    }
+}
+
 /// An inbound connector's block in the `check_sender_access` table. Restricted to a certificate, its
 /// senders go through the connector's restriction class instead of plain `reject_plaintext_session`.
 pub fn inbound_block(c: &InboundConnector, ccert_class: Option<&str>) -> Block {
@@ -331,6 +471,43 @@ mod tests {
         assert!(outbound_from(&p, None)
             .expect_err("dane")
             .contains("no Exchange connector equivalent"));
+    }
+
+    #[test]
+    fn send_connectors_round_trip() {
+        let mut c = SendConnector::new(Uuid::from_u128(4), "To Contoso");
+        c.AddressSpaces = vec!["SMTP:contoso.com;1".into(), "*.contoso.com".into()];
+        let (p, t) = send_blocks(&c);
+        assert_eq!(p.entries[0].value, "may");
+        assert!(t.entries.is_empty());
+        assert_eq!(send_from(&p, None), Ok(c.clone()));
+        c.RequireTLS = true;
+        let (p, _) = send_blocks(&c);
+        assert_eq!(p.entries[0].value, "encrypt protocols=>=TLSv1.2");
+        assert_eq!(send_from(&p, None), Ok(c.clone()));
+        c.TlsAuthLevel = Some(TlsAuthLevel::EncryptionOnly);
+        assert_eq!(send_from(&send_blocks(&c).0, None), Ok(c.clone()));
+        c.DNSRoutingEnabled = false;
+        c.SmartHosts = vec!["relay.contoso.com".into()];
+        c.Port = 587;
+        c.TlsAuthLevel = Some(TlsAuthLevel::DomainValidation);
+        c.TlsDomain = Some("relay.contoso.com".into());
+        let (p, t) = send_blocks(&c);
+        assert_eq!(p.entries[0].key, "[relay.contoso.com]:587");
+        assert_eq!(t.entries[0].value, "smtp:[relay.contoso.com]:587");
+        assert_eq!(send_from(&p, Some(&t)), Ok(c.clone()));
+        c.RequireTLS = false;
+        c.TlsAuthLevel = None;
+        c.TlsDomain = None;
+        c.IgnoreSTARTTLS = true;
+        // An X.400 space (not routed by Postfix) with a space inside survives the header.
+        c.AddressSpaces = vec![
+            "SMTP:contoso.com;1".into(),
+            "X400:c=US;a= ;p=Contoso;1".into(),
+        ];
+        let (p, t) = send_blocks(&c);
+        assert_eq!(p.entries[0].value, "none");
+        assert_eq!(send_from(&p, Some(&t)), Ok(c));
     }
 
     #[test]
