@@ -110,11 +110,12 @@ fn example_connectors_become_policy_transport_and_sender_tables() {
         &s.conf,
         &["smtpd_sender_restrictions = reject_non_fqdn_sender, permit_mynetworks, reject_unknown_sender_domain"],
     );
-    std::fs::copy(
-        root().join("examples/postfix/connectors.ps1"),
-        s.ws.path().join("connectors.ps1"),
-    )
-    .expect("copy connectors.ps1");
+    // The example as users copy it: its state file (the environment points it at the test's config
+    // dir and reload command) and its script.
+    for f in ["mailsec.yaml", "connectors.ps1"] {
+        std::fs::copy(root().join("examples/postfix").join(f), s.ws.path().join(f))
+            .unwrap_or_else(|e| panic!("copy {f}: {e}"));
+    }
     ok(&s.run(&["connectors.ps1"]), "connectors.ps1");
     let plan = s.run(&["plan"]);
     ok(&plan, "plan");
