@@ -2,6 +2,7 @@
 
 mod embedded_directory;
 mod embedded_gateway;
+pub mod exo;
 pub mod ldap;
 pub mod ldif;
 mod seed;
@@ -117,6 +118,8 @@ pub enum BackendError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Ldap(String),
+    #[error("{0}")]
+    Exo(String),
     #[error("{backend}: cannot apply the change to {object}: {message}")]
     Change {
         backend: String,
@@ -181,23 +184,44 @@ pub fn open_backends_with(
     state_dir: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<Box<dyn Backend>>, BackendError> {
-    let ldap = ldap::LdapSettings::resolve(&state.targets.directory, state_dir, env)
-        .map_err(|e| BackendError::Ldap(e.to_string()))?;
-    let directory: Box<dyn Backend> = match (ldap, &state.targets.directory) {
-        (Some(s), _) => {
-            Box::new(ldap::LdapDirectory::new(s).map_err(|e| BackendError::Ldap(e.to_string()))?)
-        }
-        (None, DirectoryTarget::Embedded { path }) => {
-            Box::new(EmbeddedDirectory::new(state_dir.join(path)))
-        }
-        (None, DirectoryTarget::Ldap(_)) => {
-            return Err(BackendError::Ldap(
-                "the LDAP target could not be resolved".into(),
-            ))
+    let exo = |slot| -> Result<Option<Box<dyn Backend>>, BackendError> {
+        let s = exo::ExoSettings::resolve(&state.targets, slot, state_dir, env)
+            .map_err(|e| BackendError::Exo(e.to_string()))?;
+        s.map(|s| -> Result<Box<dyn Backend>, BackendError> {
+            Ok(Box::new(exo::ExchangeOnline::new(s, slot)?))
+        })
+        .transpose()
+    };
+    let directory: Box<dyn Backend> = match exo(exo::Slot::Directory)? {
+        Some(b) => b,
+        None => {
+            let ldap = ldap::LdapSettings::resolve(&state.targets.directory, state_dir, env)
+                .map_err(|e| BackendError::Ldap(e.to_string()))?;
+            match (ldap, &state.targets.directory) {
+                (Some(s), _) => Box::new(
+                    ldap::LdapDirectory::new(s).map_err(|e| BackendError::Ldap(e.to_string()))?,
+                ),
+                (None, DirectoryTarget::Embedded { path }) => {
+                    Box::new(EmbeddedDirectory::new(state_dir.join(path)))
+                }
+                (None, DirectoryTarget::Ldap(_) | DirectoryTarget::ExchangeOnline(_)) => {
+                    return Err(BackendError::Ldap(
+                        "the directory target could not be resolved".into(),
+                    ))
+                }
+            }
         }
     };
-    let gateway: Box<dyn Backend> = match &state.targets.gateway {
-        GatewayTarget::Embedded { path } => Box::new(EmbeddedGateway::new(state_dir.join(path))),
+    let gateway: Box<dyn Backend> = match (exo(exo::Slot::Gateway)?, &state.targets.gateway) {
+        (Some(b), _) => b,
+        (None, GatewayTarget::Embedded { path }) => {
+            Box::new(EmbeddedGateway::new(state_dir.join(path)))
+        }
+        (None, GatewayTarget::ExchangeOnline(_)) => {
+            return Err(BackendError::Exo(
+                "the gateway target could not be resolved".into(),
+            ))
+        }
     };
     Ok(vec![directory, gateway])
 }

@@ -17,7 +17,9 @@ pub use index::IndexCache;
 pub use mailbox::Mailbox;
 pub use onprem::{ReceiveConnector, SendConnector, TransportConfig};
 pub use smime_config::SmimeConfig;
-pub use targets::{DirectoryTarget, GatewayTarget, LdapProfile, LdapTarget, Targets};
+pub use targets::{
+    DirectoryTarget, ExchangeOnlineTarget, GatewayTarget, LdapProfile, LdapTarget, Targets,
+};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
