@@ -77,7 +77,8 @@ impl Client {
         input: &CmdletInput,
         not_found: NotFound,
     ) -> Result<Vec<Map<String, Value>>, ExoError> {
-        let body = serde_json::to_vec(&input.body()).map_err(|e| ExoError::Client(e.to_string()))?;
+        let body =
+            serde_json::to_vec(&input.body()).map_err(|e| ExoError::Client(e.to_string()))?;
         let origin = origin_of(&self.settings.url);
         let mut url = self.settings.url.clone();
         let mut seen = HashSet::new();
@@ -198,7 +199,8 @@ impl Client {
                 429 | 502 | 503 | 504 => {
                     throttled += 1;
                     let why = if status == 429 {
-                        "Exchange Online is throttling this tenant's requests (HTTP 429)".to_string()
+                        "Exchange Online is throttling this tenant's requests (HTTP 429)"
+                            .to_string()
                     } else {
                         format!("Exchange Online is unavailable for a moment (HTTP {status})")
                     };

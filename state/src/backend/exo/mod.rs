@@ -137,9 +137,9 @@ impl ExchangeOnline {
                 .map(|c| write::work_for(c, snap))
                 .collect::<Result<Vec<_>, _>>()?
         };
-        let result = self.rt.block_on(write::run(&self.client, work, &mut |i| {
-            done(changes[i])
-        }));
+        let result = self
+            .rt
+            .block_on(write::run(&self.client, work, &mut |i| done(changes[i])));
         // What was read is stale now either way.
         *self.last.borrow_mut() = None;
         result
@@ -151,7 +151,10 @@ impl Backend for ExchangeOnline {
         let s = self.client.settings();
         match self.slot {
             Slot::Directory => s.describe(),
-            Slot::Gateway => format!("Exchange Online connectors (tenant {} at {})", s.tenant, s.url),
+            Slot::Gateway => format!(
+                "Exchange Online connectors (tenant {} at {})",
+                s.tenant, s.url
+            ),
         }
     }
 

@@ -157,7 +157,11 @@ pub const CONTACT_NEW: &[&str] = &[
     "UsePreferMessageFormat",
 ];
 
-const CONTACT_READ_ONLY: &[&str] = &["PrimarySmtpAddress", "DistinguishedName", "LegacyExchangeDN"];
+const CONTACT_READ_ONLY: &[&str] = &[
+    "PrimarySmtpAddress",
+    "DistinguishedName",
+    "LegacyExchangeDN",
+];
 
 /// Inbound connector properties New-/Set-InboundConnector take.
 pub const INBOUND_SET: &[&str] = &[
@@ -211,8 +215,11 @@ pub const OUTBOUND_SET: &[&str] = &[
 ];
 
 /// Of `OUTBOUND_SET`, what New-OutboundConnector does not take (Set-OutboundConnector follows).
-pub const OUTBOUND_SET_ONLY: &[&str] =
-    &["IsValidated", "LastValidationTimestamp", "ValidationRecipients"];
+pub const OUTBOUND_SET_ONLY: &[&str] = &[
+    "IsValidated",
+    "LastValidationTimestamp",
+    "ValidationRecipients",
+];
 
 /// Multi-valued certificate properties (collections of byte arrays on the wire).
 pub const CERT_LISTS: &[&str] = &["UserCertificate", "UserSMimeCertificate"];
@@ -275,7 +282,14 @@ pub async fn read_directory(c: &Client) -> Result<(LiveState, Snapshot), ExoErro
         let mut props: Vec<&str> = CONTACT_SET.to_vec();
         props.extend_from_slice(CONTACT_READ_ONLY);
         let m: MailContact = model(ObjectKind::MailContact, &rec, &props, guid, |_, v| v)?;
-        record(&mut live, &mut snap, ObjectKind::MailContact, guid, service_guid, marker.is_some());
+        record(
+            &mut live,
+            &mut snap,
+            ObjectKind::MailContact,
+            guid,
+            service_guid,
+            marker.is_some(),
+        );
         live.mail_contacts.push(m);
     }
     Ok((live, snap))
@@ -285,29 +299,45 @@ pub async fn read_directory(c: &Client) -> Result<(LiveState, Snapshot), ExoErro
 pub async fn read_gateway(c: &Client) -> Result<(LiveState, Snapshot), ExoError> {
     let mut live = LiveState::default();
     let mut snap = Snapshot::default();
-    for rec in c.invoke(&all("Get-InboundConnector"), NotFound::Fail).await? {
+    for rec in c
+        .invoke(&all("Get-InboundConnector"), NotFound::Fail)
+        .await?
+    {
         let (service_guid, name) = guid_and_name(ObjectKind::InboundConnector, &rec)?;
         let (comment, marker) = split_comment(rec.get("Comment"), &name)?;
         let guid = marker.unwrap_or(service_guid);
-        let m: InboundConnector = model(ObjectKind::InboundConnector, &rec, INBOUND_SET, guid, |p, v| {
-            match p {
-                "Comment" => comment.clone().map(Value::String).unwrap_or(Value::Null),
-                // Live SenderDomains come back as address spaces, `smtp:*;1` (cmdlets.md 4.2).
-                "SenderDomains" => match v {
-                    Value::Array(a) => Value::Array(
-                        a.into_iter()
-                            .map(|x| match x {
-                                Value::String(s) => Value::String(address_space_domain(&s)),
-                                other => other,
-                            })
-                            .collect(),
-                    ),
-                    other => other,
-                },
-                _ => v,
-            }
-        })?;
-        record(&mut live, &mut snap, ObjectKind::InboundConnector, guid, service_guid, marker.is_some());
+        let m: InboundConnector = model(
+            ObjectKind::InboundConnector,
+            &rec,
+            INBOUND_SET,
+            guid,
+            |p, v| {
+                match p {
+                    "Comment" => comment.clone().map(Value::String).unwrap_or(Value::Null),
+                    // Live SenderDomains come back as address spaces, `smtp:*;1` (cmdlets.md 4.2).
+                    "SenderDomains" => match v {
+                        Value::Array(a) => Value::Array(
+                            a.into_iter()
+                                .map(|x| match x {
+                                    Value::String(s) => Value::String(address_space_domain(&s)),
+                                    other => other,
+                                })
+                                .collect(),
+                        ),
+                        other => other,
+                    },
+                    _ => v,
+                }
+            },
+        )?;
+        record(
+            &mut live,
+            &mut snap,
+            ObjectKind::InboundConnector,
+            guid,
+            service_guid,
+            marker.is_some(),
+        );
         live.inbound_connectors.push(m);
     }
     // Get-OutboundConnector shows only connectors that are neither in test mode nor scoped to
@@ -325,12 +355,24 @@ pub async fn read_gateway(c: &Client) -> Result<(LiveState, Snapshot), ExoError>
             }
             let (comment, marker) = split_comment(rec.get("Comment"), &name)?;
             let guid = marker.unwrap_or(service_guid);
-            let m: OutboundConnector =
-                model(ObjectKind::OutboundConnector, &rec, OUTBOUND_SET, guid, |p, v| match p {
+            let m: OutboundConnector = model(
+                ObjectKind::OutboundConnector,
+                &rec,
+                OUTBOUND_SET,
+                guid,
+                |p, v| match p {
                     "Comment" => comment.clone().map(Value::String).unwrap_or(Value::Null),
                     _ => v,
-                })?;
-            record(&mut live, &mut snap, ObjectKind::OutboundConnector, guid, service_guid, marker.is_some());
+                },
+            )?;
+            record(
+                &mut live,
+                &mut snap,
+                ObjectKind::OutboundConnector,
+                guid,
+                service_guid,
+                marker.is_some(),
+            );
             live.outbound_connectors.push(m);
         }
     }
@@ -377,7 +419,8 @@ fn guid_and_name(kind: ObjectKind, rec: &Map<String, Value>) -> Result<(Uuid, St
         .get("Guid")
         .and_then(Value::as_str)
         .ok_or_else(|| bad("the service returned no Guid".into()))?;
-    let guid = Uuid::parse_str(guid).map_err(|e| bad(format!("its Guid '{guid}' is not a GUID: {e}")))?;
+    let guid =
+        Uuid::parse_str(guid).map_err(|e| bad(format!("its Guid '{guid}' is not a GUID: {e}")))?;
     if name.is_empty() {
         return Err(bad(format!("the object with Guid {guid} has no Name")));
     }
@@ -392,15 +435,20 @@ fn marker_of(v: Option<&Value>, name: &str) -> Result<Option<Uuid>, ExoError> {
     let Some(g) = text.trim().strip_prefix(OWNED_PREFIX) else {
         return Ok(None);
     };
-    Uuid::parse_str(g.trim()).map(Some).map_err(|e| ExoError::Record {
-        object: name.to_string(),
-        message: format!("its ownership marker '{text}' has a bad Guid: {e}"),
-    })
+    Uuid::parse_str(g.trim())
+        .map(Some)
+        .map_err(|e| ExoError::Record {
+            object: name.to_string(),
+            message: format!("its ownership marker '{text}' has a bad Guid: {e}"),
+        })
 }
 
 /// A connector's Comment as the admin wrote it, and the marker's Guid mailsec appended to it (on its
 /// own last line).
-pub fn split_comment(v: Option<&Value>, name: &str) -> Result<(Option<String>, Option<Uuid>), ExoError> {
+pub fn split_comment(
+    v: Option<&Value>,
+    name: &str,
+) -> Result<(Option<String>, Option<Uuid>), ExoError> {
     let Some(text) = v.and_then(Value::as_str) else {
         return Ok((None, None));
     };
@@ -520,7 +568,10 @@ mod tests {
             (Some("partner TLS".to_string()), Some(g))
         );
         let bare = join_comment(None, g);
-        assert_eq!(split_comment(Some(&json!(bare)), "c").unwrap(), (None, Some(g)));
+        assert_eq!(
+            split_comment(Some(&json!(bare)), "c").unwrap(),
+            (None, Some(g))
+        );
         assert_eq!(
             split_comment(Some(&json!("just text")), "c").unwrap(),
             (Some("just text".to_string()), None)
@@ -544,14 +595,17 @@ mod tests {
             "CustomAttribute15": format!("{OWNED_PREFIX}{g}")
         }))
         .unwrap();
-        let c: MailContact = model(ObjectKind::MailContact, &rec, CONTACT_SET, g, |_, v| v).unwrap();
+        let c: MailContact =
+            model(ObjectKind::MailContact, &rec, CONTACT_SET, g, |_, v| v).unwrap();
         assert_eq!(c.external_email_address, "SMTP:p@x.com");
         assert_eq!(c.user_certificate.as_ref().map(Vec::len), Some(1));
         assert_eq!(c.custom_attribute15, None);
         assert_eq!(marker_of(rec.get(CONTACT_MARKER), "p").unwrap(), Some(g));
         let mut bad = rec.clone();
         bad.insert("ModerationEnabled".into(), json!("maybe"));
-        assert!(model::<MailContact>(ObjectKind::MailContact, &bad, CONTACT_SET, g, |_, v| v).is_err());
+        assert!(
+            model::<MailContact>(ObjectKind::MailContact, &bad, CONTACT_SET, g, |_, v| v).is_err()
+        );
         let mut no_guid = rec;
         no_guid.remove("Guid");
         assert!(guid_and_name(ObjectKind::MailContact, &no_guid).is_err());

@@ -322,14 +322,19 @@ mod tests {
         assert_eq!(s.token, TokenSource::File(PathBuf::from("/s/token")));
         assert_eq!(s.page_size, 1000);
         assert_eq!(resolve(&t, Slot::Gateway, &[]).unwrap(), None);
-        assert!(s.describe().contains("tenant contoso.onmicrosoft.com at https://"));
+        assert!(s
+            .describe()
+            .contains("tenant contoso.onmicrosoft.com at https://"));
     }
 
     #[test]
     fn env_tenant_makes_both_slots_exchange_online() {
         let env = [
             ("MAILSEC_EXO_TENANT", "t.onmicrosoft.com"),
-            ("MAILSEC_EXO_URL", "http://127.0.0.1:8080/adminapi/beta/{tenant}/InvokeCommand"),
+            (
+                "MAILSEC_EXO_URL",
+                "http://127.0.0.1:8080/adminapi/beta/{tenant}/InvokeCommand",
+            ),
             ("MAILSEC_EXO_TOKEN_COMMAND", "cat tok"),
             ("MAILSEC_EXO_PAGE_SIZE", "250"),
         ];
@@ -358,7 +363,11 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, SettingsError::Plaintext { .. }), "{err}");
         assert!(err.to_string().contains("in clear"));
-        for ok in ["http://localhost:1/x", "http://[::1]:1/x", "https://exo.example.com/x"] {
+        for ok in [
+            "http://localhost:1/x",
+            "http://[::1]:1/x",
+            "https://exo.example.com/x",
+        ] {
             resolve(
                 &Targets::default(),
                 Slot::Directory,
@@ -384,7 +393,10 @@ mod tests {
         let err = resolve(
             &Targets::default(),
             Slot::Gateway,
-            &[("MAILSEC_EXO_TENANT", "a/b"), ("MAILSEC_EXO_TOKEN_FILE", "/t")],
+            &[
+                ("MAILSEC_EXO_TENANT", "a/b"),
+                ("MAILSEC_EXO_TOKEN_FILE", "/t"),
+            ],
         )
         .unwrap_err();
         assert!(matches!(err, SettingsError::BadTenant(_)));

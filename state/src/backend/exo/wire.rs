@@ -223,11 +223,7 @@ fn strip_annotations(m: &Map<String, Value>) -> Map<String, Value> {
 fn texts(v: Option<&Value>) -> Vec<String> {
     match v {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(text_of)
-            .filter(|s| !s.is_empty())
-            .collect(),
+        Some(Value::Array(a)) => a.iter().map(text_of).filter(|s| !s.is_empty()).collect(),
         Some(other) => vec![text_of(other)],
     }
 }
@@ -389,14 +385,21 @@ mod tests {
             p["UserCertificate@odata.type"],
             json!("#Collection(Exchange.ByteArrayType)")
         );
-        assert_eq!(p["UserCertificate"], json!([{"Data":"AQID"},{"Data":"/w=="}]));
+        assert_eq!(
+            p["UserCertificate"],
+            json!([{"Data":"AQID"},{"Data":"/w=="}])
+        );
         assert_eq!(
             p["SMIMECertificateIssuingCA"],
             json!({"@odata.type":"#Exchange.ByteArrayType","Data":"AAE="})
         );
-        assert_eq!(c.param_names(), vec!["UserCertificate", "SMIMECertificateIssuingCA"]);
+        assert_eq!(
+            c.param_names(),
+            vec!["UserCertificate", "SMIMECertificateIssuingCA"]
+        );
         // Clearing drops the annotation and sends null.
-        c.byte_collection("UserCertificate", &[]).bytes("SMIMECertificateIssuingCA", None);
+        c.byte_collection("UserCertificate", &[])
+            .bytes("SMIMECertificateIssuingCA", None);
         assert_eq!(c.params()["UserCertificate"], Value::Null);
         assert!(!c.params().contains_key("UserCertificate@odata.type"));
         assert_eq!(c.params()["SMIMECertificateIssuingCA"], Value::Null);
@@ -441,8 +444,14 @@ mod tests {
 
     #[test]
     fn bytes_decode_from_base64_numbers_or_data_objects() {
-        assert_eq!(decode_bytes("P", &json!("AQID")).unwrap(), Some(vec![1, 2, 3]));
-        assert_eq!(decode_bytes("P", &json!([1, 2, 3])).unwrap(), Some(vec![1, 2, 3]));
+        assert_eq!(
+            decode_bytes("P", &json!("AQID")).unwrap(),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(
+            decode_bytes("P", &json!([1, 2, 3])).unwrap(),
+            Some(vec![1, 2, 3])
+        );
         assert_eq!(
             decode_bytes("P", &json!({"Data": "AQID"})).unwrap(),
             Some(vec![1, 2, 3])
@@ -454,7 +463,10 @@ mod tests {
             decode_byte_list("P", &json!(["AQID", {"Data": "/w=="}])).unwrap(),
             vec![vec![1, 2, 3], vec![255]]
         );
-        assert_eq!(decode_byte_list("P", &json!([1, 2])).unwrap(), vec![vec![1, 2]]);
+        assert_eq!(
+            decode_byte_list("P", &json!([1, 2])).unwrap(),
+            vec![vec![1, 2]]
+        );
         assert!(decode_byte_list("P", &json!([])).unwrap().is_empty());
     }
 

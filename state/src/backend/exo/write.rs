@@ -119,7 +119,11 @@ fn create(c: &ResourceChange, guid: Uuid) -> Result<Work, String> {
             old: Value::Null,
             new: a.new.clone(),
         };
-        let target = if new_takes(&a.name) { &mut new } else { &mut set };
+        let target = if new_takes(&a.name) {
+            &mut new
+        } else {
+            &mut set
+        };
         param(target, c.kind, &a, Some(guid))?;
     }
     match c.kind {
@@ -272,7 +276,12 @@ mod tests {
     use super::*;
     use crate::backend::exo::read::Entry;
 
-    fn change(kind: ObjectKind, action: Action, guid: Uuid, attrs: Vec<(&str, Value, Value)>) -> ResourceChange {
+    fn change(
+        kind: ObjectKind,
+        action: Action,
+        guid: Uuid,
+        attrs: Vec<(&str, Value, Value)>,
+    ) -> ResourceChange {
         ResourceChange {
             kind,
             guid: Some(guid),
@@ -309,7 +318,11 @@ mod tests {
             Action::Update,
             g,
             vec![
-                ("RecipientDomains", json!(["a.com", "b.com"]), json!(["b.com", "c.com"])),
+                (
+                    "RecipientDomains",
+                    json!(["a.com", "b.com"]),
+                    json!(["b.com", "c.com"]),
+                ),
                 ("TlsDomain", json!("old.a.com"), json!("mail.c.com")),
                 ("Comment", json!(null), json!("partner")),
             ],
@@ -317,7 +330,10 @@ mod tests {
         let w = work_for(&c, &snap_with(ObjectKind::OutboundConnector, g, true)).unwrap();
         assert_eq!(w.identity.as_deref(), Some("svc-guid"));
         let p = w.then[0].params();
-        assert_eq!(w.then[0].param_names(), vec!["RecipientDomains", "TlsDomain", "Comment"]);
+        assert_eq!(
+            w.then[0].param_names(),
+            vec!["RecipientDomains", "TlsDomain", "Comment"]
+        );
         assert_eq!(
             p["RecipientDomains"],
             json!({"@odata.type":"#Exchange.GenericHashTable","Add":["c.com"],"Remove":["a.com"]})
