@@ -559,4 +559,20 @@ fn target_safety_checks() {
     );
     assert_eq!(clear.code, 1, "{clear:?}");
     assert!(clear.stderr.contains("in clear"), "{}", clear.stderr);
+    let perms = ws.mailsec_env(
+        &["permissions"],
+        &[
+            ("MAILSEC_EXO_TENANT".into(), TENANT.into()),
+            ("MAILSEC_EXO_TOKEN_FILE".into(), "/nonexistent".into()),
+        ],
+    );
+    ok(&perms, "permissions");
+    assert!(
+        perms.stdout.contains("Exchange.ManageAsApp")
+            && perms
+                .stdout
+                .contains(&format!("Target: Exchange Online (tenant {TENANT}")),
+        "{}",
+        perms.stdout
+    );
 }

@@ -165,7 +165,7 @@ impl Client {
                 .map_err(|e| ExoError::Transport {
                     url: self.settings.url.clone(),
                     cmdlet: cmdlet.to_string(),
-                    message: without_url(&e),
+                    message: without_url(e),
                 })?;
             let status = resp.status().as_u16();
             let retry_after = resp
@@ -177,7 +177,7 @@ impl Client {
             let bytes = resp.bytes().await.map_err(|e| ExoError::Transport {
                 url: self.settings.url.clone(),
                 cmdlet: cmdlet.to_string(),
-                message: without_url(&e),
+                message: without_url(e),
             })?;
             match status {
                 200..=299 => {
@@ -287,34 +287,18 @@ fn origin_of(url: &str) -> Option<String> {
     ))
 }
 
-/// A transport error's text without the URL reqwest appends (it is said once by the caller).
-fn without_url(e: &reqwest::Error) -> String {
-    let mut msg = e.without_url_ref().to_string();
-    let mut src = std::error::Error::source(e);
+/// A transport error's text and causes, without the URL reqwest puts in it (the caller names the
+/// endpoint once; a nextLink's query is not repeated).
+fn without_url(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
         msg.push_str(": ");
         msg.push_str(&s.to_string());
         src = s.source();
     }
     msg
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        if self.is_timeout() {
-            "timed out".into()
-        } else if self.is_connect() {
-            "cannot connect".into()
-        } else if self.is_body() || self.is_decode() {
-            "the response could not be read".into()
-        } else {
-            "the request failed".into()
-        }
-    }
 }
 
 #[cfg(test)]

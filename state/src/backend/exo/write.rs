@@ -134,10 +134,8 @@ fn create(c: &ResourceChange, guid: Uuid) -> Result<Work, String> {
             // New-MailContact takes no CustomAttribute: the marker follows with Set-MailContact.
             set.set(CONTACT_MARKER, json!(format!("{OWNED_PREFIX}{guid}")));
         }
-        ObjectKind::InboundConnector | ObjectKind::OutboundConnector => {
-            if !new.has("Comment") {
-                new.set("Comment", json!(join_comment(None, guid)));
-            }
+        ObjectKind::InboundConnector | ObjectKind::OutboundConnector if !new.has("Comment") => {
+            new.set("Comment", json!(join_comment(None, guid)));
         }
         _ => {}
     }
