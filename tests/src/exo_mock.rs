@@ -38,10 +38,12 @@ pub struct Recorded {
 /// Faults the next requests meet.
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
-    /// Answer this many next (authorized) requests with 429.
+    /// Answer this many next (authorized) requests with 429 (or `throttle_status`).
     pub throttle_next: u32,
-    /// The Retry-After (seconds) of those 429s; `None` sends none.
+    /// The Retry-After (seconds) of those answers; `None` sends none.
     pub retry_after: Option<u64>,
+    /// Their status instead of 429 (e.g. 503).
+    pub throttle_status: Option<u16>,
     /// A just-created object is "not found" by requests naming it during the next this many requests.
     pub replication_delay: u32,
     /// Cmdlets answered 403 as unknown.
@@ -298,10 +300,10 @@ async fn handle(
             rec.status = status;
             reply(status, v)
         }
-        Answer::Throttled(after) => {
-            rec.status = 429;
+        Answer::Throttled(status, after) => {
+            rec.status = status;
             let (_, body) = error(429, "TooManyRequests", "Microsoft.Exchange.Admin.OData.Core.ThrottlingException", "You have reached the maximum number of concurrent requests per tenant. Please wait and try again");
-            let mut r = reply(429, body);
+            let mut r = reply(status, body);
             if let Some(s) = after {
                 r.headers_mut().insert(
                     "retry-after",
@@ -341,7 +343,7 @@ async fn handle(
 
 enum Answer {
     Json(u16, Value),
-    Throttled(Option<u64>),
+    Throttled(u16, Option<u64>),
     UnknownCmdlet,
     Unauthorized,
 }
@@ -568,7 +570,10 @@ fn answer(
     }
     if st.faults.throttle_next > 0 {
         st.faults.throttle_next -= 1;
-        return Answer::Throttled(st.faults.retry_after);
+        return Answer::Throttled(
+            st.faults.throttle_status.unwrap_or(429),
+            st.faults.retry_after,
+        );
     }
     let Some((cmdlet, params)) = parsed else {
         let (s, v) = error(

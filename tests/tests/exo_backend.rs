@@ -302,6 +302,10 @@ fn quickstart_create_update_rename_delete_send_only_changed_parameters() {
     let mut files = Vec::new();
     all_files(s.ws.path(), &mut files);
     assert!(files.iter().any(|(p, _)| p.ends_with("mailsec.yaml")));
+    assert!(
+        files.iter().any(|(p, _)| p.contains("journal")),
+        "the journal is checked too"
+    );
     for (path, bytes) in files {
         assert!(
             !String::from_utf8_lossy(&bytes).contains(&s.token),
@@ -396,6 +400,25 @@ fn throttling_is_waited_out_within_bounds_and_says_why() {
     );
     let reqs = s.mock.take_requests();
     assert_eq!(reqs.iter().filter(|r| r.status == 429).count(), 2);
+
+    // A moment of unavailability without Retry-After: backed off, said so.
+    {
+        let mut st = s.mock.state();
+        st.faults.throttle_next = 1;
+        st.faults.retry_after = None;
+        st.faults.throttle_status = Some(503);
+    }
+    let plan = s.run(&["plan"]);
+    ok(&plan, "plan through a 503");
+    assert!(
+        plan.stderr.contains("unavailable for a moment (HTTP 503)")
+            && plan
+                .stderr
+                .contains("waiting 1 s (no Retry-After given: backing off)"),
+        "{}",
+        plan.stderr
+    );
+    s.mock.state().faults.throttle_status = None;
 
     // A Retry-After beyond mailsec's bound is reported, not waited, and nothing is compared.
     {
