@@ -104,6 +104,11 @@ impl Client {
             let Some(next) = page.next_link else {
                 return Ok(out);
             };
+            // A relative link is taken against the page it came from.
+            let next = reqwest::Url::parse(&url)
+                .and_then(|base| base.join(&next))
+                .map(String::from)
+                .unwrap_or(next);
             // The token goes with every page: only ever to the endpoint's own origin.
             if origin_of(&next) != origin {
                 return Err(ExoError::Paging {
@@ -320,5 +325,12 @@ mod tests {
             origin_of("https://outlook.office365.com/x")
         );
         assert_eq!(origin_of("not a url"), None);
+        let base = reqwest::Url::parse("https://h.example/adminapi/beta/t/InvokeCommand").unwrap();
+        assert_eq!(
+            base.join("InvokeCommand?$skiptoken=5")
+                .map(String::from)
+                .ok(),
+            Some("https://h.example/adminapi/beta/t/InvokeCommand?$skiptoken=5".to_string())
+        );
     }
 }

@@ -242,6 +242,8 @@ pub struct Entry {
     /// The service's Guid (used as -Identity).
     pub identity: String,
     pub owned: bool,
+    /// Its name (names are unique per kind in a tenant).
+    pub name: String,
 }
 
 /// The last read, which apply works from.
@@ -271,6 +273,7 @@ pub async fn read_directory(c: &Client) -> Result<(LiveState, Snapshot), ExoErro
             Entry {
                 identity: guid.to_string(),
                 owned: false,
+                name: m.name.clone(),
             },
         );
         live.mailboxes.push(m);
@@ -286,8 +289,8 @@ pub async fn read_directory(c: &Client) -> Result<(LiveState, Snapshot), ExoErro
             &mut live,
             &mut snap,
             ObjectKind::MailContact,
-            guid,
-            service_guid,
+            (guid, service_guid),
+            &name,
             marker.is_some(),
         );
         live.mail_contacts.push(m);
@@ -334,8 +337,8 @@ pub async fn read_gateway(c: &Client) -> Result<(LiveState, Snapshot), ExoError>
             &mut live,
             &mut snap,
             ObjectKind::InboundConnector,
-            guid,
-            service_guid,
+            (guid, service_guid),
+            &name,
             marker.is_some(),
         );
         live.inbound_connectors.push(m);
@@ -369,8 +372,8 @@ pub async fn read_gateway(c: &Client) -> Result<(LiveState, Snapshot), ExoError>
                 &mut live,
                 &mut snap,
                 ObjectKind::OutboundConnector,
-                guid,
-                service_guid,
+                (guid, service_guid),
+                &name,
                 marker.is_some(),
             );
             live.outbound_connectors.push(m);
@@ -389,8 +392,8 @@ fn record(
     live: &mut LiveState,
     snap: &mut Snapshot,
     kind: ObjectKind,
-    guid: Uuid,
-    service_guid: Uuid,
+    (guid, service_guid): (Uuid, Uuid),
+    name: &str,
     owned: bool,
 ) {
     if owned {
@@ -401,6 +404,7 @@ fn record(
         Entry {
             identity: service_guid.to_string(),
             owned,
+            name: name.to_string(),
         },
     );
 }

@@ -71,7 +71,24 @@ pub fn work_for(c: &ResourceChange, snap: &Snapshot) -> Result<Work, ExoError> {
         (Action::Create, None) if c.kind == ObjectKind::Mailbox => Err(refuse(
             "mailsec updates or renames mailboxes; it does not create them".into(),
         )),
-        (Action::Create, None) => create(c, guid).map_err(refuse),
+        (Action::Create, None) => {
+            let same_name = snap
+                .entries
+                .iter()
+                .find(|((k, _), e)| *k == c.kind && e.name.eq_ignore_ascii_case(&c.name));
+            if let Some((_, e)) = same_name {
+                return Err(refuse(format!(
+                    "Exchange Online already has a {noun} of that name (Guid {}){}; rename one of them, or `mailsec export` to take it into the state",
+                    e.identity,
+                    if e.owned {
+                        ""
+                    } else {
+                        " without mailsec's marker (made outside mailsec, or an apply stopped between New- and Set-)"
+                    }
+                )));
+            }
+            create(c, guid).map_err(refuse)
+        }
         (_, None) => Err(refuse(
             "it is no longer in Exchange Online (changed since the plan was made)".into(),
         )),
@@ -303,6 +320,7 @@ mod tests {
             Entry {
                 identity: "svc-guid".into(),
                 owned,
+                name: "x".into(),
             },
         );
         s
@@ -372,6 +390,18 @@ mod tests {
         let w = work_for(&del, &snap_with(ObjectKind::MailContact, g, true)).unwrap();
         assert_eq!(w.then[0].name(), "Remove-MailContact");
         assert_eq!(w.then[0].params()["Confirm"], json!(false));
+        let twin = change(
+            ObjectKind::MailContact,
+            Action::Create,
+            Uuid::new_v4(),
+            vec![],
+        );
+        let err = work_for(&twin, &snap_with(ObjectKind::MailContact, g, false)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("already has a MailContact of that name"),
+            "{err}"
+        );
         let mk = change(ObjectKind::Mailbox, Action::Create, g, vec![]);
         assert!(work_for(&mk, &Snapshot::default()).is_err());
         let odd = change(
