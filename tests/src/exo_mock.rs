@@ -52,6 +52,10 @@ pub struct Faults {
     pub unknown_params: Vec<(String, String)>,
     /// Cmdlets answered 404 NotFound (the object vanished between read and write).
     pub vanish: Vec<String>,
+    /// `(cmdlet, text)`: the cmdlet runs and its answer carries this in `@adminapi.warnings`.
+    pub warnings: Vec<(String, String)>,
+    /// `(cmdlet, text)`: the cmdlet does nothing and its 200 answer carries this in `@adminapi.errors`.
+    pub errors: Vec<(String, String)>,
 }
 
 /// The tenant: every object is a flat property bag as Get-* returns it (certificates as base64).
@@ -615,6 +619,26 @@ fn answer(
         let (s, v) = not_found(id);
         return Answer::Json(s, v);
     }
+    let errors: Vec<&String> = st
+        .faults
+        .errors
+        .iter()
+        .filter(|(c, _)| c == &cmdlet)
+        .map(|(_, t)| t)
+        .collect();
+    if !errors.is_empty() {
+        return Answer::Json(
+            200,
+            json!({"adminapi.errors@odata.type": "#Collection(String)", "@adminapi.errors": errors, "value": []}),
+        );
+    }
+    let warnings: Vec<String> = st
+        .faults
+        .warnings
+        .iter()
+        .filter(|(c, _)| c == &cmdlet)
+        .map(|(_, t)| t.clone())
+        .collect();
     match run(st, &cmdlet, &params) {
         Ok(objects) => {
             let page_size = prefer
@@ -645,7 +669,7 @@ fn answer(
                 "adminapi.warnings@odata.type".into(),
                 json!("#Collection(String)"),
             );
-            top.insert("@adminapi.warnings".into(), json!([]));
+            top.insert("@adminapi.warnings".into(), json!(warnings));
             top.insert("value".into(), Value::Array(page));
             if end < objects.len() {
                 let path = url.split('?').next().unwrap_or(url);

@@ -548,6 +548,40 @@ fn unknown_cmdlet_unknown_parameter_and_not_found_are_errors_that_say_what() {
         "{all}"
     );
     s.mock.state().faults.vanish.clear();
+
+    // @adminapi.warnings are shown; @adminapi.errors fail the call.
+    {
+        let mut st = s.mock.state();
+        st.faults.warnings.push((
+            "Get-Mailbox".into(),
+            "The mailbox database is in maintenance.".into(),
+        ));
+        st.faults.errors.push((
+            "Set-Mailbox".into(),
+            "Couldn't update baptiste: write conflict.".into(),
+        ));
+    }
+    let apply = s.run(&["apply", "--auto-approve"]);
+    assert_ne!(apply.code, 0, "{apply:?}");
+    assert!(
+        apply.stderr.contains(
+            "WARNING: Exchange Online, Get-Mailbox: The mailbox database is in maintenance."
+        ),
+        "{}",
+        apply.stderr
+    );
+    assert!(
+        apply
+            .stderr
+            .contains("Set-Mailbox reported errors: Couldn't update baptiste: write conflict."),
+        "{}",
+        apply.stderr
+    );
+    {
+        let mut st = s.mock.state();
+        st.faults.warnings.clear();
+        st.faults.errors.clear();
+    }
     ok(
         &s.run(&["apply", "--auto-approve"]),
         "apply once the faults are gone",
