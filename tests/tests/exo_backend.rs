@@ -212,6 +212,29 @@ fn quickstart_create_update_rename_delete_send_only_changed_parameters() {
         "second plan should show no changes: {again:?}"
     );
     runs.push(again);
+
+    // A certificate changed in the tenant behind mailsec's back is exactly that drift, and apply
+    // puts it back.
+    let partner = std::fs::read(s.ws.path().join("input/partner.cer")).expect("cer");
+    for m in s.mock.state().tenant.mailboxes.iter_mut() {
+        if m["Name"] == json!("baptiste") {
+            m.insert("UserCertificate".into(), json!([B64.encode(&partner)]));
+        }
+    }
+    let drift = s.run(&["plan", "--detailed-exitcode", "--json"]);
+    assert_eq!(drift.code, 2, "{drift:?}");
+    let v: Value = serde_json::from_str(&drift.stdout).expect("plan json");
+    let changes = v["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 1, "{}", drift.stdout);
+    assert_eq!(changes[0]["kind"], "Mailbox");
+    assert_eq!(changes[0]["action"], "update");
+    assert_eq!(changes[0]["attributes"][0]["name"], "UserCertificate");
+    runs.push(drift);
+    let r = s.run(&["apply", "--auto-approve"]);
+    ok(&r, "apply after drift");
+    runs.push(r);
+    let back = s.mock.state().tenant.mailboxes[0]["UserCertificate"].clone();
+    assert_eq!(back, json!([B64.encode(&cer)]));
     s.mock.take_requests();
 
     // Update: one property, one parameter.
