@@ -207,3 +207,69 @@ impl Backend for ExchangeOnline {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn backend(slot: Slot) -> ExchangeOnline {
+        let settings = ExoSettings {
+            tenant: "contoso.onmicrosoft.com".into(),
+            url:
+                "https://outlook.office365.com/adminapi/beta/contoso.onmicrosoft.com/InvokeCommand"
+                    .into(),
+            token: TokenSource::File("/nonexistent".into()),
+            page_size: 1000,
+            retry: settings::RetryPolicy::default(),
+        };
+        ExchangeOnline::new(settings, slot).expect("backend")
+    }
+
+    #[test]
+    fn slots_hold_their_kinds_and_say_which_tenant() {
+        let d = backend(Slot::Directory);
+        let g = backend(Slot::Gateway);
+        assert!(d.kinds().contains(&ObjectKind::MailContact));
+        assert_eq!(
+            g.kinds(),
+            &[ObjectKind::InboundConnector, ObjectKind::OutboundConnector]
+        );
+        assert!(!g.kinds().contains(&ObjectKind::SendConnector));
+        assert_eq!(
+            d.describe(),
+            "Exchange Online (tenant contoso.onmicrosoft.com at https://outlook.office365.com/adminapi/beta/contoso.onmicrosoft.com/InvokeCommand)"
+        );
+        assert!(g
+            .describe()
+            .starts_with("Exchange Online connectors (tenant contoso"));
+    }
+
+    #[test]
+    fn applies_what_the_cmdlets_take_and_represents_a_default_primary_address() {
+        let d = backend(Slot::Directory);
+        assert!(d.applies(ObjectKind::Mailbox, "UserSMimeCertificate"));
+        assert!(!d.applies(ObjectKind::Mailbox, "PrimarySmtpAddress"));
+        assert!(!d.applies(ObjectKind::MailContact, "CustomAttribute15"));
+        assert!(!d.applies(ObjectKind::MailContact, "MaxSendSize"));
+        assert!(!d.applies(ObjectKind::OutboundConnector, "TlsDomain"));
+        assert!(backend(Slot::Gateway).applies(ObjectKind::OutboundConnector, "TlsDomain"));
+        let same: Map<String, Value> = serde_json::from_value(json!({
+            "ExternalEmailAddress": "SMTP:P@x.com", "PrimarySmtpAddress": "p@X.com"
+        }))
+        .expect("object");
+        assert!(d.represents(ObjectKind::MailContact, &same, "PrimarySmtpAddress"));
+        let other: Map<String, Value> = serde_json::from_value(json!({
+            "ExternalEmailAddress": "SMTP:p@x.com", "PrimarySmtpAddress": "q@x.com"
+        }))
+        .expect("object");
+        assert!(!d.represents(ObjectKind::MailContact, &other, "PrimarySmtpAddress"));
+    }
+
+    #[test]
+    fn a_failed_read_is_an_error_not_absent() {
+        // The token file does not exist: the read fails and says where the token was looked for.
+        let err = backend(Slot::Directory).read().unwrap_err().to_string();
+        assert!(err.contains("/nonexistent"), "{err}");
+    }
+}
