@@ -50,6 +50,8 @@ pub struct Faults {
     pub unknown_cmdlets: Vec<String>,
     /// `(cmdlet, parameter)` pairs answered 400 as unknown parameters.
     pub unknown_params: Vec<(String, String)>,
+    /// Answer every request 302 to this URL (as the compliance endpoint does to a regional host).
+    pub redirect_to: Option<String>,
     /// Cmdlets answered 404 NotFound (the object vanished between read and write).
     pub vanish: Vec<String>,
     /// `(cmdlet, text)`: the cmdlet runs and its answer carries this in `@adminapi.warnings`.
@@ -328,6 +330,15 @@ async fn handle(
             );
             r
         }
+        Answer::Redirect(to) => {
+            rec.status = 302;
+            let mut r = Response::new(Full::new(Bytes::new()));
+            *r.status_mut() = StatusCode::FOUND;
+            if let Ok(v) = hyper::header::HeaderValue::from_str(&to) {
+                r.headers_mut().insert("location", v);
+            }
+            r
+        }
         Answer::Unauthorized => {
             rec.status = 401;
             let mut r = reply(
@@ -350,6 +361,7 @@ enum Answer {
     Throttled(u16, Option<u64>),
     UnknownCmdlet,
     Unauthorized,
+    Redirect(String),
 }
 
 /// Parameters each cmdlet takes here (the EXO ones of cmdlets.md 1-4, plus Identity/Confirm/WhatIf).
@@ -571,6 +583,9 @@ fn answer(
 ) -> Answer {
     if authorization != Some(format!("Bearer {}", st.token).as_str()) {
         return Answer::Unauthorized;
+    }
+    if let Some(to) = &st.faults.redirect_to {
+        return Answer::Redirect(to.clone());
     }
     if st.faults.throttle_next > 0 {
         st.faults.throttle_next -= 1;

@@ -533,6 +533,22 @@ fn unknown_cmdlet_unknown_parameter_and_not_found_are_errors_that_say_what() {
     );
     s.mock.state().faults.unknown_cmdlets.clear();
 
+    // A redirect is named, not followed with the token.
+    s.mock.take_requests();
+    s.mock.state().faults.redirect_to =
+        Some("https://eur02b.example.invalid/adminapi/beta/x/InvokeCommand".into());
+    let plan = s.run(&["plan"]);
+    assert_eq!(plan.code, 1, "{plan:?}");
+    assert!(
+        plan.stderr.contains(
+            "redirects (HTTP 302) to https://eur02b.example.invalid/adminapi/beta/x/InvokeCommand"
+        ),
+        "{}",
+        plan.stderr
+    );
+    assert_eq!(s.mock.take_requests().len(), 1);
+    s.mock.state().faults.redirect_to = None;
+
     // 400: the first change applies, the refused one stops the apply and is reported.
     s.ws.make_certs();
     let r = s.script(

@@ -179,6 +179,12 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::trim)
                 .and_then(|v| v.parse::<u64>().ok());
+            // Redirects are not followed (the token would go wherever they point): named instead.
+            let location = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let bytes = resp.bytes().await.map_err(|e| ExoError::Transport {
                 url: self.settings.url.clone(),
                 cmdlet: cmdlet.to_string(),
@@ -249,6 +255,13 @@ impl Client {
                         retry.replication_retries
                     ));
                     tokio::time::sleep(wait).await;
+                }
+                300..=399 => {
+                    return Err(ExoError::Redirect {
+                        cmdlet: cmdlet.to_string(),
+                        status,
+                        location: location.unwrap_or_else(|| "nowhere (no Location)".into()),
+                    })
                 }
                 _ => {
                     let error = wire::decode_error(&bytes);

@@ -61,6 +61,12 @@ pub enum ExoError {
         exception: Option<String>,
         hint: String,
     },
+    #[error("{cmdlet}: the endpoint redirects (HTTP {status}) to {location}; mailsec does not follow redirects with the token: if that is the tenant's regional endpoint, set the target's url (or MAILSEC_EXO_URL) to it")]
+    Redirect {
+        cmdlet: String,
+        status: u16,
+        location: String,
+    },
     #[error("{cmdlet} reported errors: {}", errors.join("; "))]
     CmdletErrors { cmdlet: String, errors: Vec<String> },
     #[error("{cmdlet} asked for a confirmation and did nothing: {message}")]
