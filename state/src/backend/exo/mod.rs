@@ -273,6 +273,39 @@ mod tests {
     }
 
     #[test]
+    fn an_https_endpoint_that_breaks_the_handshake_is_an_error_naming_it() {
+        // One TLS crypto provider (ring) is installed: building the client and starting a
+        // handshake must not panic; a peer that hangs up is a transport error.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let peer = std::thread::spawn(move || {
+            if let Ok((s, _)) = listener.accept() {
+                drop(s);
+            }
+        });
+        let dir = tempfile::tempdir().expect("dir");
+        let token = dir.path().join("token");
+        std::fs::write(&token, "t0k3n\n").expect("token");
+        let settings = ExoSettings {
+            tenant: "t".into(),
+            url: format!("https://127.0.0.1:{port}/adminapi/beta/t/InvokeCommand"),
+            token: TokenSource::File(token),
+            page_size: 10,
+            retry: settings::RetryPolicy::default(),
+        };
+        let b = ExchangeOnline::new(settings, Slot::Gateway).expect("backend");
+        let err = b.read().unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "Get-InboundConnector: cannot reach https://127.0.0.1:{port}/"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("t0k3n"));
+        peer.join().expect("peer");
+    }
+
+    #[test]
     fn a_failed_read_is_an_error_not_absent() {
         // The token file does not exist: the read fails and says where the token was looked for.
         let err = backend(Slot::Directory).read().unwrap_err().to_string();
