@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+pub mod exo_mock;
 pub mod fault_proxy;
 pub mod ldap_client;
 pub mod postfix;

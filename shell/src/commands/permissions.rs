@@ -14,6 +14,14 @@ pub fn run(store: &Store) -> i32 {
             return 1;
         }
     };
+    match exchange_online(&loaded.state, store) {
+        Ok(true) => return 0,
+        Ok(false) => {}
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    }
     let s = match LdapSettings::resolve(&loaded.state.targets.directory, &store.dir(), &|k| {
         std::env::var(k).ok()
     }) {
@@ -107,4 +115,46 @@ pub fn run(store: &Store) -> i32 {
         }
     }
     0
+}
+
+/// What an Exchange Online target needs (cmdlets.md 8.1); `Ok(false)` when no slot is Exchange Online.
+fn exchange_online(
+    state: &mailsec_state::model::DesiredState,
+    store: &Store,
+) -> Result<bool, String> {
+    use mailsec_state::backend::exo::{ExoSettings, Slot};
+    let env = |k: &str| std::env::var(k).ok();
+    let mut found = None;
+    let mut slots = Vec::new();
+    for (slot, what) in [
+        (
+            Slot::Directory,
+            "mailboxes (Set-Mailbox), mail contacts (New/Set/Remove-MailContact), Set-SmimeConfig",
+        ),
+        (
+            Slot::Gateway,
+            "inbound and outbound connectors (New/Set/Remove-InboundConnector, -OutboundConnector)",
+        ),
+    ] {
+        if let Some(s) = ExoSettings::resolve(&state.targets, slot, &store.dir(), &env)
+            .map_err(|e| e.to_string())?
+        {
+            slots.push(what);
+            found = Some(s);
+        }
+    }
+    let Some(s) = found else {
+        return Ok(false);
+    };
+    println!("Target: {}\n", s.describe());
+    println!("The access token mailsec reads ({}) must be an Entra ID token for the resource https://outlook.office365.com (scope https://outlook.office365.com/.default). mailsec never stores or prints it, and reads it again when the service answers 401.\n", s.token);
+    println!("App-only (unattended, e.g. CI):");
+    println!("- an app registration with the application permission Exchange.ManageAsApp on \"Office 365 Exchange Online\" (resource app 00000002-0000-0ff1-ce00-000000000000), admin consent granted;");
+    println!("- an Entra role assigned to the app's service principal that lets it run:");
+    for w in &slots {
+        println!("    {w}");
+    }
+    println!("  (Exchange Administrator does; for a narrower custom role group, `Get-ManagementRole -Cmdlet <name>` lists the roles that grant each cmdlet above, and the Get-* of each).");
+    println!("\nDelegated (an admin signed in): a token for the same resource whose scp includes AdminApi.AccessAsUser.All, as the ExchangeOnlineManagement module's client (fb78d390-0c51-40cd-8e17-fdbfab77341b) gets, and the same roles on the admin.");
+    Ok(true)
 }

@@ -20,6 +20,10 @@ pub fn run(store: &Store, file: &Path, force: bool) -> i32 {
             eprintln!("error: `mailsec seed` fills the embedded directory, but this state's directory target is LDAP; load an LDAP directory with ldapadd, then `mailsec export`");
             return 1;
         }
+        DirectoryTarget::ExchangeOnline(_) => {
+            eprintln!("error: `mailsec seed` fills the embedded directory, but this state's directory target is Exchange Online; its mailboxes are the tenant's: run `mailsec export` to take them into the state");
+            return 1;
+        }
     };
     let target = store.dir().join(path);
     if target.exists() && !force {

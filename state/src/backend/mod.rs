@@ -2,6 +2,7 @@
 
 mod embedded_directory;
 mod embedded_gateway;
+pub mod exo;
 pub mod ldap;
 pub mod ldif;
 pub mod postfix;
@@ -120,6 +121,8 @@ pub enum BackendError {
     Ldap(String),
     #[error("{0}")]
     Postfix(String),
+    #[error("{0}")]
+    Exo(String),
     #[error("{backend}: cannot apply the change to {object}: {message}")]
     Change {
         backend: String,
@@ -196,31 +199,51 @@ pub fn open_backends_with(
     state_dir: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<Box<dyn Backend>>, BackendError> {
-    let ldap = ldap::LdapSettings::resolve(&state.targets.directory, state_dir, env)
-        .map_err(|e| BackendError::Ldap(e.to_string()))?;
-    let directory: Box<dyn Backend> = match (ldap, &state.targets.directory) {
-        (Some(s), _) => {
-            Box::new(ldap::LdapDirectory::new(s).map_err(|e| BackendError::Ldap(e.to_string()))?)
-        }
-        (None, DirectoryTarget::Embedded { path }) => {
-            Box::new(EmbeddedDirectory::new(state_dir.join(path)))
-        }
-        (None, DirectoryTarget::Ldap(_)) => {
-            return Err(BackendError::Ldap(
-                "the LDAP target could not be resolved".into(),
-            ))
+    let exo = |slot| -> Result<Option<Box<dyn Backend>>, BackendError> {
+        let s = exo::ExoSettings::resolve(&state.targets, slot, state_dir, env)
+            .map_err(|e| BackendError::Exo(e.to_string()))?;
+        s.map(|s| -> Result<Box<dyn Backend>, BackendError> {
+            Ok(Box::new(exo::ExchangeOnline::new(s, slot)?))
+        })
+        .transpose()
+    };
+    let directory: Box<dyn Backend> = match exo(exo::Slot::Directory)? {
+        Some(b) => b,
+        None => {
+            let ldap = ldap::LdapSettings::resolve(&state.targets.directory, state_dir, env)
+                .map_err(|e| BackendError::Ldap(e.to_string()))?;
+            match (ldap, &state.targets.directory) {
+                (Some(s), _) => Box::new(
+                    ldap::LdapDirectory::new(s).map_err(|e| BackendError::Ldap(e.to_string()))?,
+                ),
+                (None, DirectoryTarget::Embedded { path }) => {
+                    Box::new(EmbeddedDirectory::new(state_dir.join(path)))
+                }
+                (None, DirectoryTarget::Ldap(_) | DirectoryTarget::ExchangeOnline(_)) => {
+                    return Err(BackendError::Ldap(
+                        "the directory target could not be resolved".into(),
+                    ))
+                }
+            }
         }
     };
+    let exo_gateway = exo(exo::Slot::Gateway)?;
+    if exo_gateway.is_some() && env("MAILSEC_POSTFIX_DIR").is_some_and(|d| !d.is_empty()) {
+        return Err(BackendError::Postfix(
+            "both MAILSEC_POSTFIX_DIR and an Exchange Online gateway are configured: unset one, so mailsec knows which gateway to make match".into(),
+        ));
+    }
     let postfix = postfix::PostfixSettings::resolve(&state.targets.gateway, state_dir, env)
         .map_err(|e| BackendError::Postfix(e.to_string()))?;
-    let gateway: Box<dyn Backend> = match (postfix, &state.targets.gateway) {
-        (Some(s), _) => Box::new(postfix::PostfixGateway::new(s)),
-        (None, GatewayTarget::Embedded { path }) => {
+    let gateway: Box<dyn Backend> = match (exo_gateway, postfix, &state.targets.gateway) {
+        (Some(b), _, _) => b,
+        (None, Some(s), _) => Box::new(postfix::PostfixGateway::new(s)),
+        (None, None, GatewayTarget::Embedded { path }) => {
             Box::new(EmbeddedGateway::new(state_dir.join(path)))
         }
-        (None, GatewayTarget::Postfix(_)) => {
+        (None, None, GatewayTarget::Postfix(_) | GatewayTarget::ExchangeOnline(_)) => {
             return Err(BackendError::Postfix(
-                "the Postfix target could not be resolved".into(),
+                "the gateway target could not be resolved".into(),
             ))
         }
     };

@@ -18,7 +18,8 @@ pub use mailbox::Mailbox;
 pub use onprem::{ReceiveConnector, SendConnector, TransportConfig};
 pub use smime_config::SmimeConfig;
 pub use targets::{
-    DirectoryTarget, GatewayTarget, LdapProfile, LdapTarget, PostfixTarget, Targets,
+    DirectoryTarget, ExchangeOnlineTarget, GatewayTarget, LdapProfile, LdapTarget, PostfixTarget,
+    Targets,
 };
 
 use serde::{Deserialize, Serialize};

@@ -34,6 +34,8 @@ pub enum DirectoryTarget {
     },
     /// A real LDAP directory: OpenLDAP or Active Directory (incl. Samba AD).
     Ldap(Box<LdapTarget>),
+    /// An Exchange Online tenant's mailboxes, mail contacts and S/MIME config, through its admin API.
+    ExchangeOnline(ExchangeOnlineTarget),
 }
 
 /// Which schema the directory speaks.
@@ -131,6 +133,8 @@ pub enum GatewayTarget {
     /// A Postfix mail gateway: mailsec writes its own lookup tables in the config directory and the
     /// few main.cf keys that use them (with `postconf -c DIR -e`), then `postmap`s and reloads.
     Postfix(Box<PostfixTarget>),
+    /// An Exchange Online tenant's inbound and outbound connectors, through its admin API.
+    ExchangeOnline(ExchangeOnlineTarget),
 }
 
 /// Where a Postfix configuration is and how mailsec makes Postfix take up a change.
@@ -152,6 +156,31 @@ pub struct PostfixTarget {
     /// fingerprint only, so a connector naming a certificate needs its file here.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub client_certificates: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Where an Exchange Online tenant's admin API is and where its access token comes from. The token
+/// itself is never stored here: it is read from the file or printed by the command named below (or
+/// `MAILSEC_EXO_TOKEN_FILE` / `MAILSEC_EXO_TOKEN_COMMAND`), and read again when the service answers 401.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExchangeOnlineTarget {
+    /// The tenant: its domain (`contoso.onmicrosoft.com`) or its id (a GUID).
+    pub tenant: String,
+    /// The InvokeCommand endpoint; `{tenant}` in it is replaced by the tenant. Default
+    /// `https://outlook.office365.com/adminapi/beta/{tenant}/InvokeCommand`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// File holding an Entra ID access token for `https://outlook.office365.com` (first line),
+    /// relative to the state file's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<String>,
+    /// Shell command printing such a token on its first line (e.g. `az account get-access-token
+    /// --resource https://outlook.office365.com --query accessToken -o tsv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_command: Option<String>,
+    /// Objects per page of a Get-* (`Prefer: odata.maxpagesize`, 1 to 1000; default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
 }
 
 fn default_directory_path() -> String {

@@ -77,7 +77,7 @@ impl LdapSettings {
     ) -> Result<Option<LdapSettings>, SettingsError> {
         let file = match target {
             DirectoryTarget::Ldap(t) => Some((**t).clone()),
-            DirectoryTarget::Embedded { .. } => None,
+            DirectoryTarget::Embedded { .. } | DirectoryTarget::ExchangeOnline(_) => None,
         };
         let env_url = env("MAILSEC_LDAP_URL").filter(|s| !s.is_empty());
         let mut t: LdapTarget = match (file, &env_url) {

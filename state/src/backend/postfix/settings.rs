@@ -32,7 +32,7 @@ impl PostfixSettings {
     ) -> Result<Option<PostfixSettings>, PostfixSettingsError> {
         let file = match target {
             GatewayTarget::Postfix(t) => Some((**t).clone()),
-            GatewayTarget::Embedded { .. } => None,
+            GatewayTarget::Embedded { .. } | GatewayTarget::ExchangeOnline(_) => None,
         };
         let env_dir = env("MAILSEC_POSTFIX_DIR").filter(|s| !s.is_empty());
         let mut t: PostfixTarget = match (file, &env_dir) {
