@@ -8,6 +8,7 @@ pub mod fault_proxy;
 pub mod ldap_client;
 pub mod samba;
 pub mod slapd;
+pub mod smtp_tls_server;
 
 /// The repository root.
 pub fn root() -> PathBuf {
