@@ -1,0 +1,174 @@
+//! Would the connector's TLS settings accept this peer? Exchange's semantics (cmdlets.md section 4):
+//! TlsSettings unset is opportunistic (TLS when offered, else clear text); EncryptionOnly needs TLS with
+//! any certificate; CertificateValidation needs a chain to a trusted root that is valid at the validation
+//! time; DomainValidation also needs a certificate name that matches TlsDomain.
+
+use rustls::pki_types::{CertificateDer, UnixTime};
+use time::OffsetDateTime;
+use webpki::{EndEntityCert, KeyUsage};
+
+use crate::model::TlsAuthLevel;
+use crate::probe::certs::{name_matches, CertFacts};
+use crate::probe::smtp::{TlsFacts, TlsOutcome};
+use crate::probe::trust::TrustRoots;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub accepted: bool,
+    pub reason: String,
+}
+
+fn yes(reason: String) -> Verdict {
+    Verdict {
+        accepted: true,
+        reason,
+    }
+}
+
+fn no(reason: String) -> Verdict {
+    Verdict {
+        accepted: false,
+        reason,
+    }
+}
+
+pub fn setting_name(level: Option<TlsAuthLevel>) -> &'static str {
+    match level {
+        None => "opportunistic (TlsSettings not set)",
+        Some(TlsAuthLevel::EncryptionOnly) => "EncryptionOnly",
+        Some(TlsAuthLevel::CertificateValidation) => "CertificateValidation",
+        Some(TlsAuthLevel::DomainValidation) => "DomainValidation",
+    }
+}
+
+/// Check the chain with rustls-webpki: a path to one of `trust`'s roots, for serverAuth, at `now`.
+pub fn check_chain(tls: &TlsFacts, trust: &TrustRoots, now: OffsetDateTime) -> Result<(), String> {
+    let Some(leaf) = tls.chain.first() else {
+        return Err("the peer sent no certificate".into());
+    };
+    let leaf = CertificateDer::from(leaf.as_slice());
+    let ee = EndEntityCert::try_from(&leaf)
+        .map_err(|e| format!("the certificate cannot be read ({e})"))?;
+    let anchors: Vec<_> = trust
+        .certs
+        .iter()
+        .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
+        .collect();
+    let intermediates: Vec<CertificateDer<'_>> = tls.chain[1..]
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    let secs = u64::try_from(now.unix_timestamp()).unwrap_or(0);
+    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
+    let at = crate::cert::CertInfo::from_der(&leaf).ok();
+    match ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &anchors,
+        &intermediates,
+        time,
+        KeyUsage::server_auth(),
+        None,
+        None,
+    ) {
+        Ok(_) => Ok(()),
+        Err(webpki::Error::CertExpired { .. }) => Err(format!(
+            "the certificate expired on {} (validation time {})",
+            at.map(|i| i.not_after_text()).unwrap_or_default(),
+            rfc3339(now)
+        )),
+        Err(webpki::Error::CertNotValidYet { .. }) => Err(format!(
+            "the certificate is not valid until {} (validation time {})",
+            at.map(|i| i.not_before_text()).unwrap_or_default(),
+            rfc3339(now)
+        )),
+        Err(webpki::Error::UnknownIssuer) => Err(format!(
+            "the certificate does not chain to a trusted root ({})",
+            trust.source
+        )),
+        Err(e) => Err(format!("the certificate chain is not valid: {e:?}")),
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// The verdict for one peer. `trust` is needed only for CertificateValidation and DomainValidation.
+pub fn evaluate(
+    level: Option<TlsAuthLevel>,
+    tls_domain: Option<&str>,
+    outcome: &TlsOutcome,
+    trust: Option<&TrustRoots>,
+    now: OffsetDateTime,
+) -> Verdict {
+    let setting = setting_name(level);
+    let tls = match outcome {
+        TlsOutcome::Established(t) => t,
+        other => {
+            let why = match other {
+                TlsOutcome::NotOffered { .. } => "the peer does not offer STARTTLS".to_string(),
+                TlsOutcome::Refused { reply } => format!("the peer refused STARTTLS ({reply})"),
+                TlsOutcome::TooOld { detail } => {
+                    format!("the peer offered no TLS 1.2 or later ({detail})")
+                }
+                TlsOutcome::Failed { detail } => format!("the TLS handshake failed ({detail})"),
+                TlsOutcome::Established(_) => unreachable!("handled above"),
+            };
+            return match level {
+                None => yes(format!(
+                    "{setting}: {why}, so mail would be sent in clear text"
+                )),
+                Some(_) => no(format!("{setting} requires TLS, but {why}")),
+            };
+        }
+    };
+    let summary = format!("{} with {}", tls.version, tls.cipher_suite);
+    match level {
+        None => {
+            return yes(format!(
+                "{setting}: {summary}; the certificate is not checked"
+            ))
+        }
+        Some(TlsAuthLevel::EncryptionOnly) => {
+            return yes(format!("{setting}: {summary}; any certificate is accepted"))
+        }
+        _ => {}
+    }
+    let Some(trust) = trust else {
+        return no(format!(
+            "{setting}: no trust roots to check the certificate against"
+        ));
+    };
+    if let Err(why) = check_chain(tls, trust, now) {
+        return no(format!("{setting}: {why}"));
+    }
+    if level == Some(TlsAuthLevel::CertificateValidation) {
+        return yes(format!(
+            "{setting}: {summary}; the certificate chains to {} and is valid at {}",
+            trust.source,
+            rfc3339(now)
+        ));
+    }
+    let Some(want) = tls_domain.filter(|d| !d.trim().is_empty()) else {
+        return no(format!(
+            "{setting} needs a TlsDomain, and the connector has none"
+        ));
+    };
+    let leaf = tls.chain.first().map(|d| CertFacts::from_der(d));
+    let names = leaf.map(|l| l.match_names()).unwrap_or_default();
+    match names.iter().find(|n| name_matches(n, want)) {
+        Some(n) => yes(format!(
+            "{setting}: {summary}; the certificate chains to {} and its name {n} matches TlsDomain {want}",
+            trust.source
+        )),
+        None => no(format!(
+            "{setting}: the certificate names {} but TlsDomain is {want}",
+            if names.is_empty() {
+                "nothing".to_string()
+            } else {
+                names.join(", ")
+            }
+        )),
+    }
+}
