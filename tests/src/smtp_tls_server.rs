@@ -298,9 +298,11 @@ impl SmtpTlsServer {
         let mut ca_params =
             rcgen::CertificateParams::new(Vec::<String>::new()).map_err(StartError::Certificate)?;
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        // A name of its own per server: two test CAs of the same name would look like one CA that
+        // signed with another key, rather than an unknown root.
         ca_params
             .distinguished_name
-            .push(rcgen::DnType::CommonName, "mailsec test SMTP CA");
+            .push(rcgen::DnType::CommonName, format!("mailsec test SMTP CA {}", unique_suffix()));
         ca_params
             .distinguished_name
             .push(rcgen::DnType::OrganizationName, "mailsec tests");
@@ -543,6 +545,21 @@ impl Drop for SmtpTlsServer {
             rt.shutdown_background();
         }
     }
+}
+
+/// Process id, a per-process counter and the clock: distinct for every server a test run makes.
+fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{:x}-{:x}-{nanos:x}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// The TLS facts of an established session.

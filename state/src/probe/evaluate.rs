@@ -85,6 +85,11 @@ pub fn check_chain(tls: &TlsFacts, trust: &TrustRoots, now: OffsetDateTime) -> R
             "the certificate does not chain to a trusted root ({})",
             trust.source
         )),
+        // A trusted root carries the issuer's name, but its key did not sign this chain.
+        Err(webpki::Error::InvalidSignatureForPublicKey) => Err(format!(
+            "the certificate does not chain to a trusted root ({}): a root of its issuer's name is trusted, but its key did not sign the certificate",
+            trust.source
+        )),
         Err(e) => Err(format!("the certificate chain is not valid: {e:?}")),
     }
 }
