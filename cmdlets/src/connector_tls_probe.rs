@@ -32,7 +32,7 @@ pub fn test_signature() -> Signature {
     .identity(
         "OutboundConnectorIdParameter",
         true,
-        "The connector: name, DN or GUID. Its SmartHosts are probed, or (UseMXRecord $true) the MX hosts of its RecipientDomains.",
+        "The connector: name, DN or GUID. Its SmartHosts are probed, or (UseMXRecord $true) the MX hosts of its RecipientDomains. Environment: MAILSEC_PROBE_RESOLVE replaces DNS ('host=127.0.0.1:2525;domain=MX:host1,host2', entries separated by ';'; names it does not list are not found), MAILSEC_PROBE_CA_FILE names the roots to trust (else the system's), MAILSEC_NOW the validation time.",
     )
     .push_param(named(
         "Port",
@@ -51,8 +51,8 @@ pub fn test_signature() -> Signature {
         "Test-OutboundConnectorTls 'Fabrikam TLS' | Format-List Host,TlsVersion,CertificateNames,NotAfter,Accepted,Reason",
     )
     .example(
-        "A smart host on another port, with a short timeout",
-        "Test-OutboundConnectorTls -Identity 'Woodgrove relay' -Port 587 -TimeoutSeconds 10 | Format-Table",
+        "Another port, with a short timeout",
+        "Test-OutboundConnectorTls -Identity 'Fabrikam TLS' -Port 587 -TimeoutSeconds 10 | Format-Table",
     )
     .example(
         "Hosts the connector would refuse, as JSON",

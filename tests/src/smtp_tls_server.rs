@@ -300,9 +300,10 @@ impl SmtpTlsServer {
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         // A name of its own per server: two test CAs of the same name would look like one CA that
         // signed with another key, rather than an unknown root.
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, format!("mailsec test SMTP CA {}", unique_suffix()));
+        ca_params.distinguished_name.push(
+            rcgen::DnType::CommonName,
+            format!("mailsec test SMTP CA {}", unique_suffix()),
+        );
         ca_params
             .distinguished_name
             .push(rcgen::DnType::OrganizationName, "mailsec tests");

@@ -72,14 +72,18 @@ fn text(j: &Json, key: &str) -> String {
 
 /// The server saw one session that started TLS, sent no message, and ended with QUIT.
 fn assert_probe_session(server: &SmtpTlsServer, tls: bool) {
-    let sessions = server.wait_for_sessions(1, deadline()).expect("the probe's session");
+    let sessions = server
+        .wait_for_sessions(1, deadline())
+        .expect("the probe's session");
     let s = &sessions[0];
     assert_eq!(s.messages, 0, "the probe never sends mail: {s:?}");
     assert!(server.messages().is_empty());
     assert!(s.quit, "the probe says QUIT: {s:?}");
     assert_eq!(s.tls, tls, "{s:?}");
     assert!(
-        !s.commands.iter().any(|c| c == "MAIL" || c == "RCPT" || c == "DATA"),
+        !s.commands
+            .iter()
+            .any(|c| c == "MAIL" || c == "RCPT" || c == "DATA"),
         "{s:?}"
     );
 }
@@ -104,18 +108,34 @@ fn domain_validation_accepts_a_matching_certificate() {
     assert_eq!(o["Port"], Json::from(server.port()));
     assert_eq!(text(o, "TlsVersion"), "TLSv1.3");
     assert!(text(o, "CipherSuite").starts_with("TLS13_"), "{o}");
-    assert_eq!(o["CertificateNames"], serde_json::json!(["mx.partner.example"]));
-    assert!(text(o, "CertificateSubject").contains("CN=mx.partner.example"), "{o}");
-    assert!(text(o, "CertificateIssuer").contains("mailsec test SMTP CA"), "{o}");
+    assert_eq!(
+        o["CertificateNames"],
+        serde_json::json!(["mx.partner.example"])
+    );
+    assert!(
+        text(o, "CertificateSubject").contains("CN=mx.partner.example"),
+        "{o}"
+    );
+    assert!(
+        text(o, "CertificateIssuer").contains("mailsec test SMTP CA"),
+        "{o}"
+    );
     assert_eq!(
         text(o, "Fingerprint"),
         mailsec_state::probe::certs::fingerprint(server.leaf_der())
     );
-    assert!(text(o, "Reason").contains("matches TlsDomain *.partner.example"), "{o}");
+    assert!(
+        text(o, "Reason").contains("matches TlsDomain *.partner.example"),
+        "{o}"
+    );
     assert_eq!(o["Chain"].as_array().map(Vec::len), Some(1), "{o}");
     assert_probe_session(&server, true);
     let s = &server.sessions()[0];
-    assert_eq!(s.sni.as_deref(), Some("mx.partner.example"), "SNI is the MX host");
+    assert_eq!(
+        s.sni.as_deref(),
+        Some("mx.partner.example"),
+        "SNI is the MX host"
+    );
 }
 
 #[test]
@@ -133,7 +153,8 @@ fn domain_validation_refuses_a_name_mismatch_and_names_the_names() {
     assert_eq!(o["Tls"], Json::Bool(true), "TLS itself worked");
     let reason = text(o, "Reason");
     assert!(
-        reason.contains("other.example, www.other.example") && reason.contains("TlsDomain is mx.partner.example"),
+        reason.contains("other.example, www.other.example")
+            && reason.contains("TlsDomain is mx.partner.example"),
         "{reason}"
     );
     assert_probe_session(&server, true);
@@ -203,7 +224,8 @@ fn no_starttls_fails_encryption_only_and_is_clear_text_when_opportunistic() {
     assert_eq!(o["StartTls"], Json::Bool(false));
     assert_eq!(o["Tls"], Json::Bool(false));
     assert!(
-        text(o, "Reason").contains("EncryptionOnly requires TLS, but the peer does not offer STARTTLS"),
+        text(o, "Reason")
+            .contains("EncryptionOnly requires TLS, but the peer does not offer STARTTLS"),
         "{o}"
     );
     assert_probe_session(&server, false);
@@ -264,7 +286,8 @@ fn smart_hosts_with_port_and_timeout_and_unreachable_hosts_say_which_and_why() {
     assert_eq!(got[0]["Accepted"], Json::Bool(true), "{}", got[0]);
     assert_eq!(got[1]["Accepted"], Json::Bool(false));
     assert!(
-        text(&got[1], "Reason").contains("unknown.partner.example is not listed in MAILSEC_PROBE_RESOLVE"),
+        text(&got[1], "Reason")
+            .contains("unknown.partner.example is not listed in MAILSEC_PROBE_RESOLVE"),
         "{}",
         got[1]
     );
@@ -273,7 +296,8 @@ fn smart_hosts_with_port_and_timeout_and_unreachable_hosts_say_which_and_why() {
     let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = closed.local_addr().expect("addr").port();
     drop(closed);
-    let script = format!("Test-OutboundConnectorTls Partner -Port {port} | ConvertTo-Json -Depth 5");
+    let script =
+        format!("Test-OutboundConnectorTls Partner -Port {port} | ConvertTo-Json -Depth 5");
     let got = outcomes(&run(&ws, &script, &env));
     assert!(
         text(&got[0], "Reason").contains(&format!("cannot connect to 127.0.0.1:{port}")),
@@ -282,7 +306,11 @@ fn smart_hosts_with_port_and_timeout_and_unreachable_hosts_say_which_and_why() {
     );
 
     // Out-of-range options are refused, naming the parameter.
-    let r = run(&ws, "Test-OutboundConnectorTls Partner -TimeoutSeconds 0", &env);
+    let r = run(
+        &ws,
+        "Test-OutboundConnectorTls Partner -TimeoutSeconds 0",
+        &env,
+    );
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("TimeoutSeconds"), "{r:?}");
 }
@@ -297,7 +325,11 @@ fn tables_lists_and_resolver_errors() {
         "New-OutboundConnector Partner -RecipientDomains partner.example -TlsSettings EncryptionOnly",
     );
     let env = env_for(&server);
-    let r = run(&ws, "Test-OutboundConnectorTls Partner | Format-Table", &env);
+    let r = run(
+        &ws,
+        "Test-OutboundConnectorTls Partner | Format-Table",
+        &env,
+    );
     assert_eq!(r.code, 0, "{r:?}");
     for column in ["Host", "Port", "Tls", "TlsVersion", "Accepted", "Reason"] {
         assert!(r.stdout.contains(column), "{column}: {}", r.stdout);
@@ -308,11 +340,15 @@ fn tables_lists_and_resolver_errors() {
     assert!(r.stdout.contains("CipherSuite"), "{}", r.stdout);
     assert!(r.stdout.contains("Fingerprint"), "{}", r.stdout);
 
-    let bad = vec![("MAILSEC_PROBE_RESOLVE".to_string(), "partner.example".to_string())];
+    let bad = vec![(
+        "MAILSEC_PROBE_RESOLVE".to_string(),
+        "partner.example".to_string(),
+    )];
     let r = run(&ws, "Test-OutboundConnectorTls Partner", &bad);
     assert_ne!(r.code, 0);
     assert!(
-        r.stderr.contains("MAILSEC_PROBE_RESOLVE: entry 'partner.example' has no '='"),
+        r.stderr
+            .contains("MAILSEC_PROBE_RESOLVE: entry 'partner.example' has no '='"),
         "{r:?}"
     );
 }
@@ -335,7 +371,11 @@ fn validate_outbound_connector_binds_as_exchange_and_sends_no_message() {
         &env,
     );
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("What if: Validating outbound connector \"Partner\""), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("What if: Validating outbound connector \"Partner\""),
+        "{r:?}"
+    );
 
     let r = run(
         &ws,
@@ -371,5 +411,9 @@ fn validate_outbound_connector_binds_as_exchange_and_sends_no_message() {
         &env,
     );
     assert_ne!(r.code, 0, "{r:?}");
-    assert!(r.stderr.contains("is not in a domain of the outbound connector 'Partner'"), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("is not in a domain of the outbound connector 'Partner'"),
+        "{r:?}"
+    );
 }

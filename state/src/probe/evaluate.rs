@@ -177,3 +177,207 @@ pub fn evaluate(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Pki {
+        ca: Vec<u8>,
+        leaf: Vec<u8>,
+    }
+
+    fn pki(names: &[&str], expired: bool) -> Pki {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name.push(
+            rcgen::DnType::CommonName,
+            format!("probe test CA {}", uuid::Uuid::new_v4()),
+        );
+        ca.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+        let ca = ca.self_signed(&ca_key).unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut leaf =
+            rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        if expired {
+            leaf.not_before = rcgen::date_time_ymd(2020, 1, 1);
+            leaf.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        } else {
+            leaf.not_before = rcgen::date_time_ymd(2025, 1, 1);
+            leaf.not_after = rcgen::date_time_ymd(2035, 1, 1);
+        }
+        let leaf = leaf.signed_by(&key, &ca, &ca_key).unwrap();
+        Pki {
+            ca: ca.der().to_vec(),
+            leaf: leaf.der().to_vec(),
+        }
+    }
+
+    fn established(p: &Pki) -> TlsOutcome {
+        TlsOutcome::Established(TlsFacts {
+            version: "TLSv1.3".into(),
+            cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+            chain: vec![p.leaf.clone()],
+        })
+    }
+
+    fn roots(p: &Pki) -> TrustRoots {
+        TrustRoots {
+            source: "the test CA".into(),
+            certs: vec![CertificateDer::from(p.ca.clone())],
+        }
+    }
+
+    fn now() -> OffsetDateTime {
+        time::macros::datetime!(2030-01-01 0:00 UTC)
+    }
+
+    #[test]
+    fn without_tls_only_opportunistic_accepts() {
+        let cases = [
+            TlsOutcome::NotOffered {
+                ehlo: "250 mx".into(),
+            },
+            TlsOutcome::Refused {
+                reply: "454 no".into(),
+            },
+            TlsOutcome::TooOld { detail: "x".into() },
+            TlsOutcome::Failed { detail: "y".into() },
+        ];
+        for c in &cases {
+            let v = evaluate(None, None, c, None, now());
+            assert!(v.accepted && v.reason.contains("clear text"), "{v:?}");
+            for level in [
+                TlsAuthLevel::EncryptionOnly,
+                TlsAuthLevel::CertificateValidation,
+                TlsAuthLevel::DomainValidation,
+            ] {
+                let v = evaluate(Some(level), Some("mx.example"), c, None, now());
+                assert!(!v.accepted && v.reason.contains("requires TLS"), "{v:?}");
+            }
+        }
+        let v = evaluate(
+            Some(TlsAuthLevel::EncryptionOnly),
+            None,
+            &TlsOutcome::TooOld { detail: "d".into() },
+            None,
+            now(),
+        );
+        assert!(
+            v.reason.contains("the peer offered no TLS 1.2 or later"),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn levels_against_a_good_certificate() {
+        let p = pki(&["mx.partner.example"], false);
+        let t = roots(&p);
+        let e = established(&p);
+        assert!(evaluate(Some(TlsAuthLevel::EncryptionOnly), None, &e, None, now()).accepted);
+        let v = evaluate(
+            Some(TlsAuthLevel::CertificateValidation),
+            None,
+            &e,
+            Some(&t),
+            now(),
+        );
+        assert!(v.accepted, "{v:?}");
+        for want in ["mx.partner.example", "*.partner.example"] {
+            let v = evaluate(
+                Some(TlsAuthLevel::DomainValidation),
+                Some(want),
+                &e,
+                Some(&t),
+                now(),
+            );
+            assert!(v.accepted, "{want}: {v:?}");
+        }
+        let v = evaluate(
+            Some(TlsAuthLevel::DomainValidation),
+            Some("partner.example"),
+            &e,
+            Some(&t),
+            now(),
+        );
+        assert!(
+            !v.accepted
+                && v.reason
+                    .contains("names mx.partner.example but TlsDomain is partner.example"),
+            "{v:?}"
+        );
+        let v = evaluate(
+            Some(TlsAuthLevel::DomainValidation),
+            None,
+            &e,
+            Some(&t),
+            now(),
+        );
+        assert!(
+            !v.accepted && v.reason.contains("needs a TlsDomain"),
+            "{v:?}"
+        );
+        let v = evaluate(
+            Some(TlsAuthLevel::CertificateValidation),
+            None,
+            &e,
+            None,
+            now(),
+        );
+        assert!(!v.accepted, "no roots, no validation");
+    }
+
+    #[test]
+    fn expired_untrusted_and_not_yet_valid() {
+        let p = pki(&["mx.partner.example"], true);
+        let v = evaluate(
+            Some(TlsAuthLevel::CertificateValidation),
+            None,
+            &established(&p),
+            Some(&roots(&p)),
+            now(),
+        );
+        assert!(
+            !v.accepted && v.reason.contains("expired on 2021-01-01"),
+            "{v:?}"
+        );
+        // At a validation time inside its validity, the same chain passes.
+        let then = time::macros::datetime!(2020-06-01 0:00 UTC);
+        assert!(
+            evaluate(
+                Some(TlsAuthLevel::CertificateValidation),
+                None,
+                &established(&p),
+                Some(&roots(&p)),
+                then
+            )
+            .accepted
+        );
+        let good = pki(&["mx.partner.example"], false);
+        let v = evaluate(
+            Some(TlsAuthLevel::CertificateValidation),
+            None,
+            &established(&good),
+            Some(&roots(&good)),
+            then,
+        );
+        assert!(!v.accepted && v.reason.contains("not valid until"), "{v:?}");
+        let other = pki(&["x.example"], false);
+        let v = evaluate(
+            Some(TlsAuthLevel::CertificateValidation),
+            None,
+            &established(&good),
+            Some(&roots(&other)),
+            now(),
+        );
+        assert!(
+            !v.accepted
+                && v.reason
+                    .contains("does not chain to a trusted root (the test CA)"),
+            "{v:?}"
+        );
+    }
+}

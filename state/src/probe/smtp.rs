@@ -372,3 +372,182 @@ pub async fn probe_address(
         tls: TlsOutcome::Established(facts),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The client against scripted peers on 127.0.0.1 (the full TLS server lives in the e2e tests).
+    use super::*;
+    use tokio::net::TcpListener;
+
+    /// A peer that sends `banner`, then answers each command line with `answer(line)`; `None` hangs up.
+    /// After a `STARTTLS` answered with 220 it sends `after_starttls` raw and reads what comes back.
+    async fn peer(
+        banner: &'static str,
+        answer: fn(&str) -> Option<&'static str>,
+        after_starttls: Option<Vec<u8>>,
+    ) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (s, _) = listener.accept().await.unwrap();
+            let mut s = BufReader::new(s);
+            if !banner.is_empty() {
+                s.get_mut().write_all(banner.as_bytes()).await.unwrap();
+            }
+            loop {
+                let mut line = String::new();
+                if s.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                let Some(reply) = answer(line.trim_end()) else {
+                    return;
+                };
+                s.get_mut().write_all(reply.as_bytes()).await.unwrap();
+                if line.trim_end() == "STARTTLS" && reply.starts_with("220") {
+                    if let Some(raw) = &after_starttls {
+                        let mut hello = [0u8; 5];
+                        let _ = s.read_exact(&mut hello).await;
+                        let len = u16::from_be_bytes([hello[3], hello[4]]) as usize;
+                        let mut body = vec![0u8; len];
+                        let _ = s.read_exact(&mut body).await;
+                        s.get_mut().write_all(raw).await.unwrap();
+                        let mut rest = [0u8; 64];
+                        let _ = s.read(&mut rest).await;
+                    }
+                    return;
+                }
+            }
+        });
+        addr
+    }
+
+    fn soon() -> Instant {
+        Instant::now() + Duration::from_secs(20)
+    }
+
+    async fn go(addr: SocketAddr, deadline: Instant) -> Result<PeerFacts, SmtpError> {
+        probe_address(
+            addr,
+            "mx.example",
+            "probe.example",
+            Duration::from_secs(5),
+            deadline,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn no_starttls_in_ehlo() {
+        let addr = peer(
+            "220 mx ESMTP\r\n",
+            |l| match l {
+                "EHLO probe.example" => Some("250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
+                "QUIT" => Some("221 bye\r\n"),
+                _ => Some("500 what\r\n"),
+            },
+            None,
+        )
+        .await;
+        let f = go(addr, soon()).await.unwrap();
+        assert!(
+            matches!(f.tls, TlsOutcome::NotOffered { ref ehlo } if ehlo.contains("PIPELINING")),
+            "{f:?}"
+        );
+        assert_eq!(f.banner, "220 mx ESMTP");
+    }
+
+    #[tokio::test]
+    async fn starttls_refused() {
+        let addr = peer(
+            "220 mx ESMTP\r\n",
+            |l| match l {
+                "EHLO probe.example" => Some("250-mx\r\n250 STARTTLS\r\n"),
+                "STARTTLS" => Some("454 4.7.0 TLS not available due to local problem\r\n"),
+                "QUIT" => Some("221 bye\r\n"),
+                _ => None,
+            },
+            None,
+        )
+        .await;
+        let f = go(addr, soon()).await.unwrap();
+        assert!(
+            matches!(f.tls, TlsOutcome::Refused { ref reply } if reply.starts_with("454 4.7.0")),
+            "{f:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn tls10_server_hello_is_too_old() {
+        // ServerHello for TLS 1.0 with TLS_RSA_WITH_AES_128_CBC_SHA, as an old server answers.
+        let mut hello = vec![3u8, 1];
+        hello.extend_from_slice(&[0x11; 32]);
+        hello.extend_from_slice(&[0, 0x00, 0x2f, 0]);
+        let mut hs = vec![2u8, 0, 0, hello.len() as u8];
+        hs.extend_from_slice(&hello);
+        let mut record = vec![0x16, 3, 1, 0, hs.len() as u8];
+        record.extend_from_slice(&hs);
+        let addr = peer(
+            "220 mx ESMTP\r\n",
+            |l| match l {
+                "EHLO probe.example" => Some("250-mx\r\n250 STARTTLS\r\n"),
+                "STARTTLS" => Some("220 go ahead\r\n"),
+                _ => None,
+            },
+            Some(record),
+        )
+        .await;
+        let f = go(addr, soon()).await.unwrap();
+        assert!(matches!(f.tls, TlsOutcome::TooOld { .. }), "{f:?}");
+    }
+
+    #[tokio::test]
+    async fn session_errors_name_the_address_and_the_stage() {
+        let addr = peer("554 5.3.2 no service\r\n", |_| Some("221 bye\r\n"), None).await;
+        let e = go(addr, soon()).await.unwrap_err();
+        assert!(matches!(e, SmtpError::Rejected { .. }), "{e:?}");
+        assert!(e.to_string().contains(&addr.to_string()), "{e}");
+
+        let addr = peer("hello there\r\n", |_| None, None).await;
+        let e = go(addr, soon()).await.unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("malformed reply while waiting for the banner"),
+            "{e}"
+        );
+
+        let addr = peer("220 mx\r\n", |_| None, None).await;
+        let e = go(addr, soon()).await.unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("closed the connection while waiting for the EHLO reply"),
+            "{e}"
+        );
+
+        // A peer that never speaks: the deadline ends the wait.
+        let addr = peer("", |_| None, None).await;
+        let e = go(addr, Instant::now() + Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                SmtpError::Timeout {
+                    stage: "waiting for the banner",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = closed.local_addr().unwrap();
+        drop(closed);
+        let e = go(addr, soon()).await.unwrap_err();
+        assert!(matches!(e, SmtpError::Connect { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("cannot connect to {addr}")),
+            "{e}"
+        );
+    }
+}
