@@ -139,12 +139,15 @@ fn int_in(
 }
 
 fn options(args: &Bound) -> Result<ProbeOptions, CmdletError> {
-    let mut o = ProbeOptions::default();
-    o.port = int_in(args, "Port", 25, 1..=65535)? as u16;
-    let secs = int_in(args, "TimeoutSeconds", 30, 1..=600)? as u64;
-    o.timeout = std::time::Duration::from_secs(secs);
-    o.connect_timeout = o.connect_timeout.min(o.timeout);
-    Ok(o)
+    let defaults = ProbeOptions::default();
+    let timeout =
+        std::time::Duration::from_secs(int_in(args, "TimeoutSeconds", 30, 1..=600)? as u64);
+    Ok(ProbeOptions {
+        port: int_in(args, "Port", 25, 1..=65535)? as u16,
+        timeout,
+        connect_timeout: defaults.connect_timeout.min(timeout),
+        ..defaults
+    })
 }
 
 fn run_probe(
