@@ -121,7 +121,8 @@ impl Builder {
         self
     }
 
-    /// The host name in the banner and EHLO reply (default: the leaf's first name).
+    /// The host name in the banner and EHLO reply (default: the leaf's first name). Postfix refuses to
+    /// deliver to a server that greets it with its own `myhostname` (mail loop), so keep them apart.
     pub fn hostname(mut self, hostname: impl Into<String>) -> Self {
         self.hostname = Some(hostname.into());
         self

@@ -108,25 +108,23 @@ pub fn evaluate(
     now: OffsetDateTime,
 ) -> Verdict {
     let setting = setting_name(level);
-    let tls = match outcome {
-        TlsOutcome::Established(t) => t,
-        other => {
-            let why = match other {
-                TlsOutcome::NotOffered { .. } => "the peer does not offer STARTTLS".to_string(),
-                TlsOutcome::Refused { reply } => format!("the peer refused STARTTLS ({reply})"),
-                TlsOutcome::TooOld { detail } => {
-                    format!("the peer offered no TLS 1.2 or later ({detail})")
-                }
-                TlsOutcome::Failed { detail } => format!("the TLS handshake failed ({detail})"),
-                TlsOutcome::Established(_) => unreachable!("handled above"),
-            };
-            return match level {
-                None => yes(format!(
-                    "{setting}: {why}, so mail would be sent in clear text"
-                )),
-                Some(_) => no(format!("{setting} requires TLS, but {why}")),
-            };
+    let why = match outcome {
+        TlsOutcome::Established(_) => None,
+        TlsOutcome::NotOffered { .. } => Some("the peer does not offer STARTTLS".to_string()),
+        TlsOutcome::Refused { reply } => Some(format!("the peer refused STARTTLS ({reply})")),
+        TlsOutcome::TooOld { detail } => {
+            Some(format!("the peer offered no TLS 1.2 or later ({detail})"))
         }
+        TlsOutcome::Failed { detail } => Some(format!("the TLS handshake failed ({detail})")),
+    };
+    let (TlsOutcome::Established(tls), None) = (outcome, why.as_ref()) else {
+        let why = why.unwrap_or_default();
+        return match level {
+            None => yes(format!(
+                "{setting}: {why}, so mail would be sent in clear text"
+            )),
+            Some(_) => no(format!("{setting} requires TLS, but {why}")),
+        };
     };
     let summary = format!("{} with {}", tls.version, tls.cipher_suite);
     match level {

@@ -122,13 +122,12 @@ fn client_config() -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
     ))
 }
 
-struct Dialogue<'a> {
+struct Dialogue {
     address: SocketAddr,
     deadline: Instant,
-    _host: &'a str,
 }
 
-impl Dialogue<'_> {
+impl Dialogue {
     async fn read_reply<S: AsyncBufRead + Unpin>(
         &self,
         s: &mut S,
@@ -214,7 +213,6 @@ impl Dialogue<'_> {
         let d = Dialogue {
             address: self.address,
             deadline: self.deadline.min(Instant::now() + Duration::from_secs(2)),
-            _host: self._host,
         };
         if d.send(s, "QUIT", "saying QUIT").await.is_ok() {
             let _ = d.read_reply(s, "saying QUIT").await;
@@ -222,7 +220,7 @@ impl Dialogue<'_> {
     }
 }
 
-/// Probe one address of `host`. `sni` is the name sent in the TLS hello (none for an IP address).
+/// Probe one address of `host`; `host` is also the name sent in the TLS hello (none for an IP address).
 pub async fn probe_address(
     address: SocketAddr,
     host: &str,
@@ -246,11 +244,7 @@ pub async fn probe_address(
         }
         Ok(Ok(s)) => s,
     };
-    let d = Dialogue {
-        address,
-        deadline,
-        _host: host,
-    };
+    let d = Dialogue { address, deadline };
     let mut plain = BufReader::new(tcp);
     let banner = d.read_reply(&mut plain, "waiting for the banner").await?;
     if banner.code != 220 {
