@@ -98,3 +98,72 @@ pub fn targets(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::resolve::OverrideResolver;
+    use uuid::Uuid;
+
+    fn resolver() -> OverrideResolver {
+        OverrideResolver::parse(
+            "a.example=MX:mx1.a.example,mx2.a.example; b.example=MX:mx1.a.example; mx1.a.example=127.0.0.1:2525; c.example=127.0.0.3; relay.example=127.0.0.4",
+        )
+        .unwrap()
+    }
+
+    fn connector() -> OutboundConnector {
+        OutboundConnector::new(Uuid::new_v4(), "C")
+    }
+
+    #[test]
+    fn mx_hosts_in_order_shared_hosts_once_and_the_rfc5321_fallback() {
+        let mut c = connector();
+        c.RecipientDomains = vec![
+            "a.example".into(),
+            "b.example".into(),
+            "c.example".into(),
+            "*.d.example".into(),
+        ];
+        let t = targets(&c, 25, &resolver()).unwrap();
+        let hosts: Vec<&str> = t.iter().map(|t| t.host.as_str()).collect();
+        assert_eq!(
+            hosts,
+            ["mx1.a.example", "mx2.a.example", "c.example", "*.d.example"]
+        );
+        assert_eq!(t[0].addresses, Ok(vec!["127.0.0.1:2525".parse().unwrap()]));
+        assert!(t[1].addresses.as_ref().unwrap_err().contains("not listed"));
+        assert_eq!(t[2].via, "c.example (no MX: its own address)");
+        assert_eq!(t[2].addresses, Ok(vec!["127.0.0.3:25".parse().unwrap()]));
+        assert!(t[3].addresses.as_ref().unwrap_err().contains("wildcard"));
+    }
+
+    #[test]
+    fn smart_hosts_ips_and_ranges() {
+        let mut c = connector();
+        c.UseMXRecord = false;
+        c.SmartHosts = vec![
+            "relay.example".into(),
+            "192.0.2.25".into(),
+            "192.0.2.0/24".into(),
+        ];
+        let t = targets(&c, 587, &resolver()).unwrap();
+        assert!(t.iter().all(|t| t.via == "SmartHost"));
+        assert_eq!(t[0].addresses, Ok(vec!["127.0.0.4:587".parse().unwrap()]));
+        assert_eq!(t[1].addresses, Ok(vec!["192.0.2.25:587".parse().unwrap()]));
+        assert!(t[2].addresses.as_ref().unwrap_err().contains("CIDR"));
+    }
+
+    #[test]
+    fn nothing_to_probe_is_an_error_that_says_why() {
+        let mut c = connector();
+        let e = targets(&c, 25, &resolver()).unwrap_err().to_string();
+        assert!(
+            e.contains("'C'") && e.contains("RecipientDomains is empty"),
+            "{e}"
+        );
+        c.UseMXRecord = false;
+        let e = targets(&c, 25, &resolver()).unwrap_err().to_string();
+        assert!(e.contains("SmartHosts is empty"), "{e}");
+    }
+}
