@@ -3,6 +3,7 @@
 use mailsec_state::backend::LiveState;
 use mailsec_state::model::DesiredState;
 use mailsec_state::ops::{apply, Operation};
+use mailsec_state::probe::ConnectorProbe;
 
 use crate::value::Value;
 use crate::CmdletError;
@@ -25,6 +26,9 @@ pub struct Context<'a> {
     pub messages: Vec<Message>,
     /// Operations applied by this command (for transcripts and tests).
     pub applied: Vec<Operation>,
+    /// Reaches mail servers for the connector TLS probe; `None` where the network is not available
+    /// (the shell sets the real one; tests set a double).
+    pub prober: Option<&'a dyn ConnectorProbe>,
 }
 
 impl<'a> Context<'a> {
@@ -40,6 +44,7 @@ impl<'a> Context<'a> {
             what_if: false,
             messages: Vec::new(),
             applied: Vec::new(),
+            prober: None,
         }
     }
 

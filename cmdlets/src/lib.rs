@@ -4,6 +4,7 @@
 pub mod certificate_health;
 pub mod checks;
 pub mod connector_common;
+pub mod connector_tls_probe;
 pub mod context;
 pub mod convert;
 mod error;

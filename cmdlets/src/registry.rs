@@ -6,8 +6,9 @@ use crate::context::{Bound, Context};
 use crate::signature::{Destination, ParamType, Signature};
 use crate::value::Value;
 use crate::{
-    certificate_health, inbound_connector, mail_contact, mailbox, outbound_connector,
-    receive_connector, send_connector, smime_config, transport_config, CmdletError,
+    certificate_health, connector_tls_probe, inbound_connector, mail_contact, mailbox,
+    outbound_connector, receive_connector, send_connector, smime_config, transport_config,
+    CmdletError,
 };
 
 pub type RunFn = fn(&Bound, &mut Context) -> Result<Vec<Value>, CmdletError>;
@@ -98,6 +99,14 @@ pub fn registry() -> &'static [CmdletDef] {
             d(
                 outbound_connector::get_signature(),
                 checked!("Get-OutboundConnector", outbound_connector::get),
+            ),
+            d(
+                connector_tls_probe::validate_signature(),
+                checked!("Validate-OutboundConnector", connector_tls_probe::validate),
+            ),
+            d(
+                connector_tls_probe::test_signature(),
+                checked!("Test-OutboundConnectorTls", connector_tls_probe::test),
             ),
             d(
                 outbound_connector::remove_signature(),

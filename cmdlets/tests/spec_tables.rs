@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use mailsec_cmdlets::{find, Destination, ParamType};
 
-/// The cmdlets issue 5 covers (Validate-OutboundConnector is not among them).
+/// The cmdlets issues 5 and 7 cover (issue 7 added Validate-OutboundConnector).
 const IN_SCOPE: &[&str] = &[
     "Get-SmimeConfig",
     "Set-SmimeConfig",
@@ -25,6 +25,7 @@ const IN_SCOPE: &[&str] = &[
     "Set-OutboundConnector",
     "Get-OutboundConnector",
     "Remove-OutboundConnector",
+    "Validate-OutboundConnector",
     "New-SendConnector",
     "Set-SendConnector",
     "New-ReceiveConnector",

@@ -10,6 +10,7 @@ pub mod model;
 pub mod ops;
 pub mod patch;
 pub mod plan;
+pub mod probe;
 pub mod schema;
 pub mod store;
 pub mod validate;

@@ -10,6 +10,7 @@ pub mod ldap_client;
 pub mod postfix;
 pub mod samba;
 pub mod slapd;
+pub mod smtp_tls_server;
 
 /// The repository root.
 pub fn root() -> PathBuf {
