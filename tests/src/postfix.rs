@@ -120,6 +120,13 @@ impl Instance {
         for p in [base.path(), queue.as_path(), data.as_path()] {
             set_mode(p, 0o755);
         }
+        // The data directory belongs to the mail owner (master's lock, TLS session caches).
+        let chown = Command::new("chown")
+            .arg("postfix:")
+            .arg(&data)
+            .status()
+            .expect("run chown");
+        assert!(chown.success(), "chown postfix: {}", data.display());
         let log = base.path().join("maillog");
         let master = "\
 pickup    unix  n       -       n       60      1       pickup
@@ -151,6 +158,9 @@ postlog   unix-dgram n  -       n       -       1       postlogd
             format!("queue_directory = {}", queue.display()),
             format!("data_directory = {}", data.display()),
             format!("maillog_file = {}", log.display()),
+            // Postfix logs only under these prefixes (default /var): a fatal error otherwise goes to
+            // syslog, which a test machine may not have.
+            format!("maillog_file_prefixes = {}", base.path().display()),
             "myhostname = mailsec-test.localdomain".into(),
             "mydestination =".into(),
             "inet_interfaces = loopback-only".into(),

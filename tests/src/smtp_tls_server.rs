@@ -85,6 +85,7 @@ impl std::error::Error for StartError {}
 pub struct Builder {
     names: Vec<String>,
     hostname: Option<String>,
+    ip: Ipv4Addr,
     port: u16,
     starttls: bool,
     tls13_only: bool,
@@ -99,6 +100,7 @@ impl Default for Builder {
         Builder {
             names: vec!["localhost".to_string()],
             hostname: None,
+            ip: Ipv4Addr::LOCALHOST,
             port: 0,
             starttls: true,
             tls13_only: false,
@@ -125,6 +127,13 @@ impl Builder {
     /// deliver to a server that greets it with its own `myhostname` (mail loop), so keep them apart.
     pub fn hostname(mut self, hostname: impl Into<String>) -> Self {
         self.hostname = Some(hostname.into());
+        self
+    }
+
+    /// Listen on this loopback address instead of 127.0.0.1 (Linux routes all of 127.0.0.0/8 to the
+    /// loopback): a server on a fixed port such as 25 then has an address of its own.
+    pub fn ip(mut self, ip: Ipv4Addr) -> Self {
+        self.ip = ip;
         self
     }
 
@@ -370,8 +379,8 @@ impl SmtpTlsServer {
         std::fs::write(dir.path().join("leaf.pem"), leaf.pem())
             .map_err(|e| StartError::Io("writing leaf.pem", e))?;
 
-        let std_listener = StdTcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, b.port))
-            .map_err(|e| StartError::Io("binding 127.0.0.1", e))?;
+        let std_listener = StdTcpListener::bind(SocketAddrV4::new(b.ip, b.port))
+            .map_err(|e| StartError::Io("binding the listening address", e))?;
         std_listener
             .set_nonblocking(true)
             .map_err(|e| StartError::Io("making the listener non-blocking", e))?;
