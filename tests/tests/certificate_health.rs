@@ -91,8 +91,17 @@ fn report_lists_recipients_nobody_can_encrypt_to_as_json_and_csv() {
     assert_eq!(alice["RecipientEncryptable"], false);
     let baptiste = rows.iter().find(|x| x["Recipient"] == "baptiste").unwrap();
     assert_eq!(baptiste["RecipientEncryptable"], true);
-    assert!(baptiste["DaysToExpiry"].as_i64().unwrap() > 20_000);
-    let soon = ws.mailsec(&["-c", "Get-SmimeCertificateReport -ExpiringWithinDays 30 -At 2086-11-01T00:00:00Z | ConvertTo-Json"]);
+    let days = baptiste["DaysToExpiry"].as_i64().unwrap();
+    assert!(days > 20_000, "{baptiste}");
+    // Ten days before baptiste's certificate expires (it was made by this run, so its dates move with
+    // the clock): the report names it as expiring within 30 days.
+    let at = (time::OffsetDateTime::now_utc() + time::Duration::days(days - 10))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let soon = ws.mailsec(&[
+        "-c",
+        &format!("Get-SmimeCertificateReport -ExpiringWithinDays 30 -At {at} | ConvertTo-Json"),
+    ]);
     assert!(soon.stdout.contains("baptiste"), "{soon:?}");
     let none = ws.mailsec(&[
         "-c",
