@@ -61,11 +61,20 @@ fn relay(
     let (Ok(mut c_read), Ok(mut s_write)) = (client.try_clone(), server.try_clone()) else {
         return;
     };
-    // Requests go through untouched.
+    // Requests go through untouched until the cut; after it they are read and dropped, so the client's
+    // socket is never closed with unread data (which would send a reset and could destroy replies
+    // already forwarded but not yet read by the client).
+    let after_cut = cut.clone();
     thread::spawn(move || {
         let mut buf = [0u8; 16384];
         while let Ok(n) = c_read.read(&mut buf) {
-            if n == 0 || s_write.write_all(&buf[..n]).is_err() {
+            if n == 0 {
+                break;
+            }
+            if after_cut.load(Ordering::SeqCst) {
+                continue;
+            }
+            if s_write.write_all(&buf[..n]).is_err() {
                 break;
             }
         }
@@ -85,7 +94,8 @@ fn relay(
             if is_write_reply(op_tag) {
                 if forwarded.load(Ordering::SeqCst) >= allow {
                     cut.store(true, Ordering::SeqCst);
-                    let _ = c_write.shutdown(Shutdown::Both);
+                    // End of stream after every reply already forwarded: the client reads them all.
+                    let _ = c_write.shutdown(Shutdown::Write);
                     let _ = s_read.shutdown(Shutdown::Both);
                     return;
                 }
