@@ -59,7 +59,7 @@ pub fn test_signature() -> Signature {
 pub fn validate_signature() -> Signature {
     Signature::new(
         "Validate-OutboundConnector",
-        "Check an outbound connector's hosts for the given recipients. mailsec probes them (EHLO, STARTTLS, TLS) and reports whether the connector's TLS settings would accept each; it sends no test message.",
+        "Check an outbound connector for the given recipients. When the gateway is an Exchange Online tenant, the service validates it as Exchange does (it sends test messages). Elsewhere mailsec probes the connector's hosts (EHLO, STARTTLS, TLS), reports whether its TLS settings would accept each, and sends no test message.",
     )
     .push_param(
         named(
@@ -240,6 +240,29 @@ pub fn validate(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletErr
         if !domains.contains(&d) {
             domains.push(d);
         }
+    }
+    // Against Exchange Online the service validates the connector itself (with real test messages).
+    if ctx.prober.is_some_and(|p| p.validates_with_service()) {
+        if ctx.what_if {
+            ctx.messages.push(crate::context::Message::WhatIf(format!(
+                "Validating outbound connector \"{}\" with Exchange Online, which sends test messages to {}.",
+                c.Name,
+                recipients.join(", ")
+            )));
+            return Ok(Vec::new());
+        }
+        let result = ctx
+            .prober
+            .and_then(|p| p.service_validate(&c, &recipients))
+            .unwrap_or_else(|| Err("the service did not answer".into()));
+        let objects = result.map_err(|why| CmdletError::Invalid {
+            param: None,
+            message: format!("Validate-OutboundConnector '{}' failed: {why}", c.Name),
+        })?;
+        return Ok(objects
+            .iter()
+            .map(|o| crate::objects::from_json(&serde_json::Value::Object(o.clone())))
+            .collect());
     }
     if ctx.what_if {
         ctx.messages.push(crate::context::Message::WhatIf(format!(

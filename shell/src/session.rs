@@ -75,6 +75,10 @@ pub fn run_with_args(
         script.base_dir.clone(),
     );
     ev.set_script_args(args);
+    ev.prober = mailsec_state::backend::exo::service::prober_for(
+        &opened.loaded.state.targets,
+        &store.dir(),
+    );
     let outcome = execute(&mut ev, script, &ast, output);
     drop(ev);
     match outcome {

@@ -508,6 +508,7 @@ fn known_params(cmdlet: &str) -> Option<&'static [&'static str]> {
         "Remove-MailContact" | "Remove-InboundConnector" | "Remove-OutboundConnector" => {
             &["Identity", "Confirm", "WhatIf"]
         }
+        "Validate-OutboundConnector" => &["Identity", "Recipients", "Confirm", "WhatIf"],
         "Get-InboundConnector" => &["Identity", "ResultSize"],
         "Get-OutboundConnector" => &[
             "Identity",
@@ -737,6 +738,32 @@ fn run(st: &mut MockState, cmdlet: &str, params: &Obj) -> CmdResult {
         .and_then(Value::as_str)
         .map(str::to_string);
     let (verb, noun) = cmdlet.split_once('-').unwrap_or((cmdlet, ""));
+    if verb == "Validate" {
+        // The shape of the service's answer is not documented (UNCONFIRMED): one object per call naming
+        // the connector, the recipients and the outcome; the connector records the validation as Exchange
+        // does (IsValidated, LastValidationTimestamp, ValidationRecipients).
+        let id = identity.unwrap_or_default();
+        let recipients = params.get("Recipients").cloned().unwrap_or(json!([]));
+        let list = list_of(&mut st.tenant, noun);
+        let Some(c) = list.iter_mut().find(|o| matches(o, &id)) else {
+            return Err(not_found(&id));
+        };
+        c.insert("IsValidated".into(), json!(true));
+        c.insert(
+            "LastValidationTimestamp".into(),
+            json!("2026-12-07T00:00:00Z"),
+        );
+        c.insert("ValidationRecipients".into(), recipients.clone());
+        let mut o = Obj::new();
+        o.insert(
+            "Identity".into(),
+            c.get("Name").cloned().unwrap_or(json!(id)),
+        );
+        o.insert("Recipients".into(), recipients);
+        o.insert("Status".into(), json!("Succeeded"));
+        o.insert("TestMessageSent".into(), json!(true));
+        return Ok(vec![o]);
+    }
     if noun == "SmimeConfig" {
         return match verb {
             "Get" => Ok(vec![st.tenant.smime.clone()]),

@@ -672,3 +672,57 @@ fn target_safety_checks() {
         perms.stdout
     );
 }
+
+#[test]
+fn validate_outbound_connector_is_run_by_the_service_not_probed() {
+    let s = Setup::new();
+    ok(
+        &s.script(
+            "c.ps1",
+            "New-OutboundConnector -Name 'Fabrikam TLS' -RecipientDomains fabrikam.example -TlsSettings EncryptionOnly\n",
+        ),
+        "script",
+    );
+    ok(&s.run(&["apply", "--auto-approve"]), "apply");
+    s.mock.take_requests();
+    let what_if = s.run(&[
+        "-c",
+        "Validate-OutboundConnector -Identity 'Fabrikam TLS' -Recipients admin@fabrikam.example -WhatIf",
+    ]);
+    ok(&what_if, "-WhatIf");
+    assert!(
+        what_if
+            .stdout
+            .contains("with Exchange Online, which sends test messages"),
+        "{}",
+        what_if.stdout
+    );
+    assert!(
+        s.mock
+            .take_requests()
+            .iter()
+            .all(|r| r.cmdlet != "Validate-OutboundConnector"),
+        "-WhatIf sends nothing"
+    );
+    let r = s.run(&[
+        "-c",
+        "Validate-OutboundConnector -Identity 'Fabrikam TLS' -Recipients admin@fabrikam.example | ConvertTo-Json",
+    ]);
+    ok(&r, "Validate-OutboundConnector");
+    assert!(
+        !r.stderr.contains("no test message"),
+        "the service sends them: {}",
+        r.stderr
+    );
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}"));
+    assert_eq!(v["Identity"], "Fabrikam TLS", "{v}");
+    assert_eq!(v["Status"], "Succeeded", "{v}");
+    let reqs = s.mock.take_requests();
+    let call = reqs
+        .iter()
+        .find(|r| r.cmdlet == "Validate-OutboundConnector")
+        .expect("the service was called");
+    assert_eq!(call.params["Identity"], "Fabrikam TLS");
+    assert_eq!(call.params["Recipients"], json!(["admin@fabrikam.example"]));
+    assert!(!r.stdout.contains(&s.token) && !r.stderr.contains(&s.token));
+}

@@ -936,8 +936,8 @@ impl Evaluator<'_> {
         };
         let mut ctx = Context::new(self.state, &self.live, self.location.clone());
         ctx.what_if = what_if;
-        // The connector TLS probe reaches the network; resolver, trust and clock come from the environment.
-        ctx.prober = Some(&mailsec_state::probe::EnvProbe);
+        // The connector TLS probe reaches the network (or the Exchange Online service, for a tenant).
+        ctx.prober = Some(&*self.prober);
         let result = (def.run)(&bound, &mut ctx);
         let applied = !ctx.applied.is_empty();
         let quiet_warnings = matches!(warning_action.as_str(), "silentlycontinue" | "ignore");

@@ -94,6 +94,9 @@ pub struct Evaluator<'s> {
     error_count: usize,
     /// The source being run and the commands that changed the state (Export-MailsecSession).
     session: builtins::session_log::SessionLog,
+    /// What Test-OutboundConnectorTls and Validate-OutboundConnector reach the network through: the
+    /// probe, or the Exchange Online service when the gateway is a tenant (see `set_prober`).
+    pub prober: Box<dyn mailsec_state::probe::ConnectorProbe>,
 }
 
 impl<'s> Evaluator<'s> {
@@ -122,6 +125,7 @@ impl<'s> Evaluator<'s> {
             last_ok: true,
             error_count: 0,
             session: Default::default(),
+            prober: Box::new(mailsec_state::probe::EnvProbe),
         }
     }
 

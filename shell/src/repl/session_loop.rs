@@ -176,12 +176,16 @@ impl Repl<'_> {
             live,
             location,
         } = opened;
+        let targets = loaded.state.targets.clone();
         let live_changed = self.persistent.begin(
             loaded.state.clone(),
             live,
             location,
             script.base_dir.clone(),
         );
+        // The gateway as the state names it now (its targets may have been edited since).
+        self.persistent.evaluator().prober =
+            mailsec_state::backend::exo::service::prober_for(&targets, &self.store.dir());
         let outcome = session::execute(self.persistent.evaluator(), &script, &ast, self.output);
         let saved = match outcome {
             Outcome::Completed { .. } => {

@@ -101,6 +101,23 @@ pub trait ConnectorProbe {
         connector: &OutboundConnector,
         options: &ProbeOptions,
     ) -> Result<Vec<ProbeOutcome>, ProbeError>;
+
+    /// Does Validate-OutboundConnector go to a service (Exchange Online) rather than the probe?
+    fn validates_with_service(&self) -> bool {
+        false
+    }
+
+    /// Validate-OutboundConnector run by the service that holds the connector (Exchange Online), which
+    /// sends real test messages: its output objects, or why it failed. `None`: no such service here, so
+    /// the cmdlet probes instead.
+    fn service_validate(
+        &self,
+        connector: &OutboundConnector,
+        recipients: &[String],
+    ) -> Option<Result<Vec<serde_json::Map<String, serde_json::Value>>, String>> {
+        let _ = (connector, recipients);
+        None
+    }
 }
 
 /// The real probe: resolver and trust from the environment (`MAILSEC_PROBE_RESOLVE`,

@@ -9,6 +9,7 @@
 
 pub mod client;
 pub mod read;
+pub mod service;
 pub mod settings;
 pub mod wire;
 pub mod write;
