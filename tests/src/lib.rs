@@ -81,6 +81,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// Fail the test unless `r` exited 0, showing what it printed.
+#[track_caller]
+pub fn ok(r: &Run, what: &str) {
+    assert_eq!(
+        r.code, 0,
+        "{what} failed:\nstdout:\n{}\nstderr:\n{}",
+        r.stdout, r.stderr
+    );
+}
+
 impl From<Output> for Run {
     fn from(o: Output) -> Self {
         Run {

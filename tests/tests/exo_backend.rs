@@ -8,18 +8,10 @@ use std::path::Path;
 
 use base64::Engine as _;
 use mailsec_e2e::exo_mock::{ExoMock, Recorded, TENANT};
-use mailsec_e2e::{root, Run, Workspace};
+use mailsec_e2e::{ok, root, Run, Workspace};
 use serde_json::{json, Value};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-fn ok(r: &Run, what: &str) {
-    assert_eq!(
-        r.code, 0,
-        "{what} failed:\nstdout:\n{}\nstderr:\n{}",
-        r.stdout, r.stderr
-    );
-}
 
 /// A mock tenant with the quickstart's two mailboxes, a workspace, and the environment pointing
 /// mailsec at the mock with the token in a file outside the workspace.

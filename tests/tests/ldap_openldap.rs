@@ -3,7 +3,7 @@
 
 use mailsec_e2e::ldap_client::LdapClient;
 use mailsec_e2e::slapd::{self, Slapd, BASE};
-use mailsec_e2e::{root, Run, Workspace};
+use mailsec_e2e::{ok, root, Workspace};
 
 /// The quickstart's two mailboxes, as slapadd loads them (entryUUIDs kept).
 fn quickstart_people() -> String {
@@ -16,14 +16,6 @@ fn quickstart_people() -> String {
         .trim_start()
         .to_string()
         + "\n"
-}
-
-fn ok(r: &Run, what: &str) {
-    assert_eq!(
-        r.code, 0,
-        "{what} failed:\nstdout:\n{}\nstderr:\n{}",
-        r.stdout, r.stderr
-    );
 }
 
 /// A running directory, a workspace with the quickstart's certificates and script, and the environment

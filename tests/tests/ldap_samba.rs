@@ -4,15 +4,7 @@
 
 use mailsec_e2e::ldap_client::LdapClient;
 use mailsec_e2e::samba::SambaAd;
-use mailsec_e2e::{root, Run, Workspace};
-
-fn ok(r: &Run, what: &str) {
-    assert_eq!(
-        r.code, 0,
-        "{what} failed:\nstdout:\n{}\nstderr:\n{}",
-        r.stdout, r.stderr
-    );
-}
+use mailsec_e2e::{ok, root, Workspace};
 
 /// The shared DC with this test's OU, a workspace with the quickstart's certificates and script, and
 /// the environment pointing mailsec at the OU.

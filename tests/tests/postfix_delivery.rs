@@ -8,15 +8,7 @@ use std::time::{Duration, Instant};
 
 use mailsec_e2e::postfix::{self, Instance};
 use mailsec_e2e::smtp_tls_server::SmtpTlsServer;
-use mailsec_e2e::{Run, Workspace};
-
-fn ok(r: &Run, what: &str) {
-    assert_eq!(
-        r.code, 0,
-        "{what} failed:\nstdout:\n{}\nstderr:\n{}",
-        r.stdout, r.stderr
-    );
-}
+use mailsec_e2e::{ok, Workspace};
 
 /// A loopback address of its own for a server on port 25 (Exchange connectors have no port setting), so
 /// parallel runs and a system MTA on 127.0.0.1:25 do not collide.

@@ -5,15 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use mailsec_e2e::postfix::{self, query, settings};
-use mailsec_e2e::{root, Run, Workspace};
-
-fn ok(r: &Run, what: &str) {
-    assert_eq!(
-        r.code, 0,
-        "{what} failed:\nstdout:\n{}\nstderr:\n{}",
-        r.stdout, r.stderr
-    );
-}
+use mailsec_e2e::{ok, root, Run, Workspace};
 
 struct Setup {
     ws: Workspace,

@@ -292,43 +292,35 @@ impl PostfixGateway {
             Some("check_sender_access"),
             &l,
         );
-        let mut off = HashSet::new();
+        // Each connector with the reason Postfix does not use it, if any: outbound and send connectors
+        // need the policy table, and the transport table too when they route through smart hosts.
+        let outbound = |smart_hosts: bool, routed: bool| match (&policy_state, &transport_state) {
+            (Err(w), _) => Some(w),
+            (Ok(()), Err(w)) if smart_hosts && routed => Some(w),
+            _ => None,
+        };
+        let mut why: Vec<(&str, Uuid, &str, &String)> = Vec::new();
         for c in &l.outbound {
-            let why = match (&policy_state, c.UseMXRecord, &transport_state) {
-                (Err(w), _, _) => Some(w),
-                (Ok(()), false, Err(w)) if !c.RecipientDomains.is_empty() => Some(w),
-                _ => None,
-            };
-            if let Some(w) = why {
-                off.insert(c.Guid);
-                notes.push(format!(
-                    "outbound connector '{}' is not in effect: {w}; apply fixes it",
-                    c.Name
-                ));
+            if let Some(w) = outbound(!c.UseMXRecord, !c.RecipientDomains.is_empty()) {
+                why.push(("outbound", c.Guid, &c.Name, w));
             }
         }
         for c in &l.send {
-            let why = match (&policy_state, c.DNSRoutingEnabled, &transport_state) {
-                (Err(w), _, _) => Some(w),
-                (Ok(()), false, Err(w)) if !c.AddressSpaces.is_empty() => Some(w),
-                _ => None,
-            };
-            if let Some(w) = why {
-                off.insert(c.Guid);
-                notes.push(format!(
-                    "send connector '{}' is not in effect: {w}; apply fixes it",
-                    c.Name
-                ));
+            if let Some(w) = outbound(!c.DNSRoutingEnabled, !c.AddressSpaces.is_empty()) {
+                why.push(("send", c.Guid, &c.Name, w));
             }
         }
-        for c in &l.inbound_connectors {
-            if let Err(w) = &inbound_state {
-                off.insert(c.Guid);
-                notes.push(format!(
-                    "inbound connector '{}' is not in effect: {w}; apply fixes it",
-                    c.Name
-                ));
+        if let Err(w) = &inbound_state {
+            for c in &l.inbound_connectors {
+                why.push(("inbound", c.Guid, &c.Name, w));
             }
+        }
+        let mut off = HashSet::new();
+        for (kind, guid, name, w) in why {
+            off.insert(guid);
+            notes.push(format!(
+                "{kind} connector '{name}' is not in effect: {w}; apply fixes it"
+            ));
         }
         l.not_in_effect = off;
         let ours: Vec<String> = [POLICY_FILE, TRANSPORT_FILE, INBOUND_FILE]
