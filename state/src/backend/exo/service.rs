@@ -51,9 +51,10 @@ impl Service {
 /// The prober a session uses: the network probe, and, when the gateway is an Exchange Online tenant,
 /// the service for Validate-OutboundConnector.
 pub struct ServiceProbe {
-    /// The tenant's service, or why it cannot be reached (e.g. no token): said when it is needed.
-    service: Result<Service, String>,
-    tenant: String,
+    /// The tenant's settings, or why they do not resolve (e.g. no token): said when they are needed.
+    settings: Result<ExoSettings, String>,
+    /// The service, made on first use: a script that never validates builds no HTTP client.
+    service: std::cell::OnceCell<Result<Service, String>>,
 }
 
 impl ConnectorProbe for ServiceProbe {
@@ -74,10 +75,14 @@ impl ConnectorProbe for ServiceProbe {
         connector: &OutboundConnector,
         recipients: &[String],
     ) -> Option<Result<Vec<Map<String, Value>>, String>> {
-        Some(match &self.service {
+        let service = self.service.get_or_init(|| {
+            let settings = self.settings.clone()?;
+            Service::new(settings).map_err(|e| e.to_string())
+        });
+        Some(match service {
             Ok(s) => s
                 .validate_outbound_connector(&connector.Name, recipients)
-                .map_err(|e| format!("Exchange Online ({}): {e}", self.tenant)),
+                .map_err(|e| format!("Exchange Online ({}): {e}", s.client.settings().tenant)),
             Err(why) => Err(why.clone()),
         })
     }
@@ -89,16 +94,13 @@ pub fn prober_for(targets: &Targets, state_dir: &Path) -> Box<dyn ConnectorProbe
     let env = |k: &str| std::env::var(k).ok();
     match ExoSettings::resolve(targets, Slot::Gateway, state_dir, &env) {
         Ok(None) => Box::new(EnvProbe),
-        Ok(Some(s)) => {
-            let tenant = s.tenant.clone();
-            Box::new(ServiceProbe {
-                service: Service::new(s).map_err(|e| e.to_string()),
-                tenant,
-            })
-        }
+        Ok(Some(s)) => Box::new(ServiceProbe {
+            settings: Ok(s),
+            service: std::cell::OnceCell::new(),
+        }),
         Err(e) => Box::new(ServiceProbe {
-            service: Err(format!("the Exchange Online gateway target: {e}")),
-            tenant: String::new(),
+            settings: Err(format!("the Exchange Online gateway target: {e}")),
+            service: std::cell::OnceCell::new(),
         }),
     }
 }
