@@ -1,6 +1,7 @@
 //! mailsec shell: the PowerShell-subset parser, evaluator and binder, output formatting, the
 //! interactive shell, and the `mailsec` command line.
 
+pub mod allocator;
 pub mod binder;
 pub mod cli;
 pub mod commands;

@@ -5,7 +5,10 @@
 //! The index is a cache: it is built on first use, kept up to date by `ops::apply`, and rebuilt whenever the
 //! lists it covers changed length behind its back. A hit is always re-checked against the object itself.
 
-use std::collections::HashMap;
+/// foldhash instead of std's SipHash: the index hashes every name, alias and address of every recipient, and
+/// a bulk script looks one up per line. The keys come from the admin's own state, so DoS-resistant hashing buys
+/// nothing here; foldhash is still seeded per process.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Mutex;
 
 use uuid::Uuid;
