@@ -205,25 +205,49 @@ enum Style {
     GiveUp,
 }
 
-/// How `serde_norway` writes `s` (see the module documentation).
+/// The bytes a plain scalar may hold in libyaml's block context, as far as this writer is concerned: ASCII
+/// letters and digits and ` _.@/+=,()-:`. No indicator but `:` and `-` (allowed inside, not first), and no `#`.
+const PLAIN_SAFE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b" _.@/+=,()-:";
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// How `serde_norway` writes `s` (see the module documentation). Called for every string of the state, so it
+/// reads the bytes once.
 fn classify(s: &str) -> Style {
     let bytes = s.as_bytes();
-    // Line breaks (libyaml also breaks at NEL, LS and PS) and control characters: literal or
-    // escaped styles whose text depends on the surroundings.
-    if bytes.iter().any(|b| *b < 0x20 || *b == 0x7f)
-        || s.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}'])
-    {
+    let mut all_safe = true;
+    let mut ascii = true;
+    for &b in bytes {
+        // Control characters: literal or escaped styles whose text depends on the surroundings.
+        if b < 0x20 || b == 0x7f {
+            return Style::GiveUp;
+        }
+        ascii &= b < 0x80;
+        all_safe &= PLAIN_SAFE[usize::from(b)];
+    }
+    // libyaml also breaks lines at NEL, LS and PS.
+    if !ascii && s.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}']) {
         return Style::GiveUp;
     }
     let Some(&first) = bytes.first() else {
         return Style::AskSerde;
     };
-    // Plain in libyaml's block context: no indicator first, no `: ` or ` #`, no space at either
-    // end. The set below has no indicator but `:` and `-` (allowed inside, not first), and
-    // no `#` at all.
-    let safe = |b: u8| b.is_ascii_alphanumeric() || b" _.@/+=,()-:".contains(&b);
+    // Plain in libyaml's block context: no indicator first, no `: ` or ` #`, no space at either end.
     if !first.is_ascii_alphanumeric()
-        || !bytes.iter().all(|b| safe(*b))
+        || !all_safe
         || bytes.last() == Some(&b' ')
         || bytes.last() == Some(&b':')
         || s.contains(": ")
@@ -240,10 +264,16 @@ fn classify(s: &str) -> Style {
             _ => Style::Plain,
         };
     }
-    // A digit first: a number uses only digits, hex digits, `.`, signs and the `x`/`o`/`b`
-    // radix letters; any other byte, or the shape of a GUID, makes it a string.
+    // A digit first: a number (decimal, `0x`/`0o`/`0b`, or a float with an exponent) uses only digits, `.`,
+    // signs, `e`/`E` and, after a radix prefix, hex digits; any other letter, or the shape of a GUID, makes it a
+    // string. That keeps thumbprints such as `0404F6BF…` out of serde_norway.
+    let radix = bytes.len() > 1 && first == b'0' && b"xXoObB".contains(&bytes[1]);
+    let letter_outside_numbers = |b: &u8| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E');
     let numeric = |b: &u8| b.is_ascii_hexdigit() || b".+-xXoO".contains(b);
-    if !bytes.iter().all(numeric) || is_guid(bytes) {
+    if (!radix && bytes.iter().any(letter_outside_numbers))
+        || !bytes.iter().all(numeric)
+        || is_guid(bytes)
+    {
         Style::Plain
     } else {
         Style::AskSerde
@@ -672,6 +702,19 @@ mod tests {
         "CN=Jo,OU=Users,DC=contoso,DC=example",
         "X500:/o=Contoso/ou=Exchange Administrative Group/cn=Recipients/cn=jo",
         "contoso\\jo",
+        "0404F6BF514EC973CCD694AD4E1BEE25D10BEBA4",
+        "9F",
+        "12ab",
+        "1E5",
+        "1e5x",
+        "1.5e3",
+        "0e5",
+        "0X1F",
+        "0x1G",
+        "0B1",
+        "0b12",
+        "0O7",
+        "0o8",
     ];
 
     #[test]
@@ -693,6 +736,7 @@ mod tests {
             "2086-11-23T17:51:19Z",
             "d546173c-2f9a-4151-8d81-41b625180ccb",
             "EMAIL=baptiste@cravaterouge.com,CN=Baptiste (Cravate Rouge),O=Cravate Rouge",
+            "0404F6BF514EC973CCD694AD4E1BEE25D10BEBA4",
         ] {
             assert_eq!(classify(s), Style::Plain, "{s}");
         }
@@ -790,6 +834,15 @@ mod tests {
     }
 
     proptest! {
+        /// Strings that start with a digit and look more or less like numbers: quoted exactly when serde_norway
+        /// quotes them (radix prefixes, exponents, hex letters such as thumbprints').
+        #[test]
+        fn number_like_strings_are_written_as_serde_norway_writes_them(
+            s in "[0-9][0-9a-fA-FxXoObBeE.+\\-]{0,8}"
+        ) {
+            same(&BTreeMap::from([("k", s.as_str())]));
+        }
+
         /// Random strings from characters that matter to YAML, in every position.
         #[test]
         fn random_values_are_written_as_serde_norway_writes_them(
