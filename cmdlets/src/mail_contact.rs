@@ -4,6 +4,8 @@ use mailsec_state::model::index::canonical_name;
 use mailsec_state::model::{MailContact, ObjectKind, ObjectRef};
 use mailsec_state::ops::{CertAttribute, Operation};
 use mailsec_state::Uuid;
+use std::sync::LazyLock;
+
 use serde_json::{json, Map, Value as Json};
 
 use crate::context::{Bound, Context};
@@ -410,17 +412,10 @@ fn alias_from(name: &str) -> String {
         .to_string()
 }
 
-/// A contact as Get-MailContact returns it.
-pub(crate) fn output(c: &MailContact, managed: bool) -> Value {
-    let canonical = c.distinguished_name.as_deref().and_then(canonical_name);
-    let identity = canonical.clone().unwrap_or_else(|| c.name.clone());
-    let ou = c.organizational_unit.clone().unwrap_or_else(|| {
-        canonical
-            .as_deref()
-            .and_then(|x| x.rsplit_once('/').map(|(ou, _)| ou.to_string()))
-            .unwrap_or_default()
-    });
-    let mut layout: Vec<(&str, Json)> = vec![
+/// Get-MailContact's properties in Exchange's order, each with the value Exchange shows when it is unset. Built
+/// once: New-MailContact returns an object per contact, and a bulk script creates tens of thousands.
+static LAYOUT: LazyLock<Vec<(&'static str, Json)>> = LazyLock::new(|| {
+    let mut layout: Vec<(&'static str, Json)> = vec![
         ("Identity", json!("")),
         ("Id", json!("")),
         ("Name", json!("")),
@@ -474,12 +469,25 @@ pub(crate) fn output(c: &MailContact, managed: bool) -> Value {
         ("LegacyExchangeDN", json!("")),
         ("DistinguishedName", json!("")),
         ("OrganizationalUnit", json!("")),
-        ("Guid", json!(c.guid)),
+        ("Guid", Json::Null),
     ]);
+    layout
+});
+
+/// A contact as Get-MailContact returns it.
+pub(crate) fn output(c: &MailContact, managed: bool) -> Value {
+    let canonical = c.distinguished_name.as_deref().and_then(canonical_name);
+    let identity = canonical.clone().unwrap_or_else(|| c.name.clone());
+    let ou = c.organizational_unit.clone().unwrap_or_else(|| {
+        canonical
+            .as_deref()
+            .and_then(|x| x.rsplit_once('/').map(|(ou, _)| ou.to_string()))
+            .unwrap_or_default()
+    });
     present(
         "MailContact",
         c,
-        &layout,
+        &LAYOUT,
         vec![
             ("Identity".into(), Value::String(identity.clone())),
             ("Id".into(), Value::String(identity)),

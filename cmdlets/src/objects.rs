@@ -37,6 +37,18 @@ pub fn from_json(v: &Json) -> Value {
     }
 }
 
+/// [`from_json`] for a value the caller gives up: strings and arrays are moved, not copied.
+pub fn into_value(v: Json) -> Value {
+    match v {
+        Json::String(s) => Value::String(s),
+        Json::Array(a) => Value::Array(a.into_iter().map(into_value).collect()),
+        Json::Object(m) if !(m.contains_key("file") && m.contains_key("format")) => {
+            Value::Hashtable(m.into_iter().map(|(k, v)| (k, into_value(v))).collect())
+        }
+        other => from_json(&other),
+    }
+}
+
 /// An output object from a model object's serde form, plus extra properties.
 pub fn object_of<T: Serialize>(
     type_name: &str,
@@ -73,40 +85,42 @@ pub fn source(managed: bool) -> (String, Value) {
 
 /// An output object laid out as Exchange shows it: `layout` names the properties in order, each with the value
 /// Exchange shows when it is unset; the model's other properties follow, then `extra`.
+///
+/// New-* return one of these per object, so a bulk script builds tens of thousands: the model's values are moved,
+/// not cloned, and the model is looked up by name rather than scanned for every property (that was quadratic).
 pub fn present<T: Serialize>(
     type_name: &str,
     obj: &T,
     layout: &[(&str, Json)],
-    extra: Vec<(String, Value)>,
+    mut extra: Vec<(String, Value)>,
     default_columns: Vec<&'static str>,
 ) -> Value {
-    let model = match serde_json::to_value(obj) {
+    let mut model = match serde_json::to_value(obj) {
         Ok(Json::Object(m)) => m,
         _ => serde_json::Map::new(),
     };
-    let mut props: Vec<(String, Value)> = Vec::new();
-    let taken = |props: &Vec<(String, Value)>, k: &str| props.iter().any(|(p, _)| p == k);
+    let mut props: Vec<(String, Value)> =
+        Vec::with_capacity(layout.len() + model.len() + extra.len());
     for (name, default) in layout {
-        if let Some((_, v)) = extra.iter().find(|(k, _)| k == name) {
-            props.push((name.to_string(), v.clone()));
+        if let Some(pos) = extra.iter().position(|(k, _)| k == name) {
+            props.push(extra.remove(pos));
             continue;
         }
-        let v = match model.get(*name) {
-            Some(v) if !v.is_null() => v,
-            _ => default,
+        // Taking the value leaves null behind: every model entry the layout names is null after this loop.
+        let value = match model.get_mut(*name).map(std::mem::take) {
+            Some(v) if !v.is_null() => into_value(v),
+            _ => from_json(default),
         };
-        props.push((name.to_string(), from_json(v)));
+        props.push((name.to_string(), value));
     }
-    for (k, v) in &model {
-        if !taken(&props, k) {
-            props.push((k.clone(), from_json(v)));
+    extra.retain(|(k, _)| !model.contains_key(k));
+    for (k, v) in model {
+        if v.is_null() && layout.iter().any(|(n, _)| *n == k) {
+            continue;
         }
+        props.push((k, into_value(v)));
     }
-    for (k, v) in extra {
-        if !taken(&props, &k) {
-            props.push((k, v));
-        }
-    }
+    props.extend(extra);
     Value::Object(Object {
         type_name: type_name.to_string(),
         props,
