@@ -12,7 +12,7 @@ use serde_json::{Map, Value as Json};
 use crate::context::{Bound, Context};
 use crate::convert::{property_json, to_string};
 use crate::identity::{resolve, Candidate};
-use crate::objects::{present, source};
+use crate::objects::{present, source, Layout};
 use crate::query::Query;
 use crate::signature::{Destination, ParamType, Signature};
 use crate::value::Value;
@@ -99,7 +99,13 @@ pub fn output<C: ConnectorKind>(c: &C, managed: bool) -> Value {
     ]);
     let mut extra = c.shown();
     extra.push(source(managed));
-    present(C::KIND.noun(), c, &layout, extra, C::COLUMNS.to_vec())
+    present(
+        C::KIND.noun(),
+        c,
+        &Layout::new(layout),
+        extra,
+        C::COLUMNS.to_vec(),
+    )
 }
 
 /// The property changes the bound arguments ask for, checked against the current object.

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::context::{Bound, Context};
 use crate::convert::to_string;
-use crate::objects::{present, source};
+use crate::objects::{present, source, Layout};
 use crate::query::Query;
 use crate::recipient_certs;
 use crate::recipient_common::{changes, custom_attributes, recipient_rules};
@@ -414,7 +414,7 @@ fn alias_from(name: &str) -> String {
 
 /// Get-MailContact's properties in Exchange's order, each with the value Exchange shows when it is unset. Built
 /// once: New-MailContact returns an object per contact, and a bulk script creates tens of thousands.
-static LAYOUT: LazyLock<Vec<(&'static str, Json)>> = LazyLock::new(|| {
+static LAYOUT: LazyLock<Layout<'static>> = LazyLock::new(|| {
     let mut layout: Vec<(&'static str, Json)> = vec![
         ("Identity", json!("")),
         ("Id", json!("")),
@@ -471,7 +471,7 @@ static LAYOUT: LazyLock<Vec<(&'static str, Json)>> = LazyLock::new(|| {
         ("OrganizationalUnit", json!("")),
         ("Guid", Json::Null),
     ]);
-    layout
+    Layout::new(layout)
 });
 
 /// A contact as Get-MailContact returns it.
@@ -646,7 +646,7 @@ pub fn new(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
     patch.push(("HiddenFromAddressListsEnabled".into(), json!(false)));
     let mut current = Map::new();
     current.insert("ExternalEmailAddress".into(), Json::Null);
-    let mut checked = patch.clone();
+    let mut checked = patch;
     recipient_rules(ctx, args, None, &current, &mut checked)?;
     if let Some(a) = &ext_smtp {
         if let Some(owner) = recipients::address_owner(ctx, a, None) {
@@ -657,9 +657,10 @@ pub fn new(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
             ));
         }
     }
-    let mut all = merged(&Map::new(), &checked);
-    contact_rules(args, &all, &mut checked)?;
-    all = merged(&all, &checked);
+    let mut all: Map<String, Json> = checked.into_iter().collect();
+    let mut implied = Vec::new();
+    contact_rules(args, &all, &mut implied)?;
+    all.extend(implied);
     all.insert("Guid".into(), json!(guid));
     let contact: MailContact =
         serde_json::from_value(Json::Object(all)).map_err(|e| CmdletError::Invalid {

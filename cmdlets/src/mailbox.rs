@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::context::{Bound, Context};
 use crate::convert::to_string;
-use crate::objects::{present, source};
+use crate::objects::{present, source, Layout};
 use crate::query::Query;
 use crate::recipient_certs;
 use crate::recipient_common::{changes, custom_attributes, recipient_rules};
@@ -281,7 +281,7 @@ pub(crate) fn output(m: &Mailbox, managed: bool) -> Value {
     present(
         "Mailbox",
         m,
-        &layout,
+        &Layout::new(layout),
         vec![
             ("Identity".into(), Value::String(identity.clone())),
             ("Id".into(), Value::String(identity)),

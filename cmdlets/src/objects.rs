@@ -1,6 +1,8 @@
 //! Output objects of Get-* and New-*: the desired state's objects as property bags, certificates as certificate values.
 
 use mailsec_state::cert::CertRef;
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -83,44 +85,68 @@ pub fn source(managed: bool) -> (String, Value) {
     )
 }
 
-/// An output object laid out as Exchange shows it: `layout` names the properties in order, each with the value
-/// Exchange shows when it is unset; the model's other properties follow, then `extra`.
+/// The properties an output type shows first, in Exchange's order, each with the value Exchange shows when it is
+/// unset; with each name's position, so that laying out an object costs a lookup per property the model has
+/// rather than one per property of the layout.
+pub struct Layout<'a> {
+    entries: Vec<(&'a str, Json)>,
+    positions: HashMap<&'a str, usize>,
+}
+
+impl<'a> Layout<'a> {
+    /// A name given twice keeps its first place and default.
+    pub fn new(mut entries: Vec<(&'a str, Json)>) -> Self {
+        let mut positions = HashMap::with_capacity(entries.len());
+        entries.retain(|(name, _)| {
+            let next = positions.len();
+            *positions.entry(*name).or_insert(next) == next
+        });
+        Layout { entries, positions }
+    }
+}
+
+/// An output object laid out as Exchange shows it: `layout`'s properties in order (an `extra` value wins, then
+/// the model's, then the layout's default), the model's other properties, then the other `extra` ones.
 ///
 /// New-* return one of these per object, so a bulk script builds tens of thousands: the model's values are moved,
-/// not cloned, and the model is looked up by name rather than scanned for every property (that was quadratic).
+/// not cloned, and each is placed by one lookup.
 pub fn present<T: Serialize>(
     type_name: &str,
     obj: &T,
-    layout: &[(&str, Json)],
-    mut extra: Vec<(String, Value)>,
+    layout: &Layout,
+    extra: Vec<(String, Value)>,
     default_columns: Vec<&'static str>,
 ) -> Value {
-    let mut model = match serde_json::to_value(obj) {
+    let model = match serde_json::to_value(obj) {
         Ok(Json::Object(m)) => m,
         _ => serde_json::Map::new(),
     };
-    let mut props: Vec<(String, Value)> =
-        Vec::with_capacity(layout.len() + model.len() + extra.len());
-    for (name, default) in layout {
-        if let Some(pos) = extra.iter().position(|(k, _)| k == name) {
-            props.push(extra.remove(pos));
-            continue;
-        }
-        // Taking the value leaves null behind: every model entry the layout names is null after this loop.
-        let value = match model.get_mut(*name).map(std::mem::take) {
-            Some(v) if !v.is_null() => into_value(v),
-            _ => from_json(default),
-        };
-        props.push((name.to_string(), value));
-    }
-    extra.retain(|(k, _)| !model.contains_key(k));
+    let mut slots: Vec<Option<Value>> = vec![None; layout.entries.len()];
+    let mut rest: Vec<(String, Value)> = Vec::new();
     for (k, v) in model {
-        if v.is_null() && layout.iter().any(|(n, _)| *n == k) {
-            continue;
+        match layout.positions.get(k.as_str()) {
+            Some(&i) if !v.is_null() => slots[i] = Some(into_value(v)),
+            Some(_) => {}
+            None => rest.push((k, into_value(v))),
         }
-        props.push((k, into_value(v)));
     }
-    props.extend(extra);
+    // The first `extra` value of a name wins, over the model's too.
+    let mut from_extra = vec![false; slots.len()];
+    for (k, v) in extra {
+        if let Some(&i) = layout.positions.get(k.as_str()) {
+            if !from_extra[i] {
+                slots[i] = Some(v);
+                from_extra[i] = true;
+            }
+        } else if !rest.iter().any(|(m, _)| *m == k) {
+            rest.push((k, v));
+        }
+    }
+    let mut props: Vec<(String, Value)> = Vec::with_capacity(slots.len() + rest.len());
+    for ((name, default), slot) in layout.entries.iter().zip(slots) {
+        props.push((name.to_string(), slot.unwrap_or_else(|| from_json(default))));
+    }
+    props.extend(rest);
     Value::Object(Object {
         type_name: type_name.to_string(),
         props,

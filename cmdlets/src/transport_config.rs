@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::context::{Bound, Context};
 use crate::convert::property_json;
-use crate::objects::{present, source};
+use crate::objects::{present, source, Layout};
 use crate::signature::{Check, ConfirmImpact, Destination, ParamType as T, Signature};
 use crate::value::Value;
 use crate::CmdletError;
@@ -86,13 +86,13 @@ pub fn get(_args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> 
     Ok(vec![present(
         "TransportConfig",
         &eff,
-        &[
+        &Layout::new(vec![
             ("Identity", json!("Transport Settings")),
             ("TLSReceiveDomainSecureList", json!([])),
             ("TLSSendDomainSecureList", json!([])),
             ("SmtpClientAuthenticationDisabled", json!(false)),
             ("AllowLegacyTLSClients", json!(false)),
-        ],
+        ]),
         vec![source(ctx.state.transport_config.is_some())],
         vec!["TLSSendDomainSecureList", "TLSReceiveDomainSecureList"],
     )])

@@ -194,7 +194,13 @@ pub fn property_of(v: &Value, property: &str) -> Option<Value> {
 }
 
 fn text_width(s: &str) -> usize {
-    get_string_width(s)
+    // Printable ASCII is one column a byte; anything else (wide characters, escapes, tabs) is measured as
+    // tabled measures it.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        s.len()
+    } else {
+        get_string_width(s)
+    }
 }
 
 /// `s` cut to `w` display columns, ending in `…` when something was cut.

@@ -11,6 +11,7 @@
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Mutex;
 
+use smallvec::SmallVec;
 use uuid::Uuid;
 
 use super::{MailContact, Mailbox, ObjectKind};
@@ -40,7 +41,8 @@ impl std::fmt::Debug for IndexCache {
 
 #[derive(Debug, Default)]
 pub struct Index {
-    keys: HashMap<String, Vec<(ObjectKind, Uuid)>>,
+    /// Almost every key names one recipient: the one holder lives inline, without an allocation of its own.
+    keys: HashMap<String, SmallVec<[(ObjectKind, Uuid); 1]>>,
     mailboxes: HashMap<Uuid, usize>,
     contacts: HashMap<Uuid, usize>,
     sizes: (usize, usize),
@@ -121,7 +123,7 @@ impl IndexCache {
     ) -> Vec<(ObjectKind, Uuid)> {
         let k = key.trim().to_lowercase();
         self.with(mailboxes, contacts, |ix| {
-            ix.keys.get(&k).cloned().unwrap_or_default()
+            ix.keys.get(&k).map(|v| v.to_vec()).unwrap_or_default()
         })
     }
 
