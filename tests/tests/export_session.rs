@@ -18,6 +18,7 @@ $p = @{ Name = 'Fabrikam'; ExternalEmailAddress = 'smime@fabrikam.com' }
 New-MailContact @p
 foreach ($d in 'a.example', 'b.example') { New-MailContact -Name "c-$d" -ExternalEmailAddress "x@$d" }
 Get-MailContact -Identity 'c-a.example' | Set-MailContact -UserCertificate ([System.IO.File]::ReadAllBytes('input/partner.cer'))
+Set-MailContact Fabrikam -UserCertificate $x.GetRawCertData()
 Remove-MailContact -Identity 'c-b.example' -Confirm:$false
 Set-SmimeConfig -SMIMECertificateIssuingCA ([System.IO.File]::ReadAllBytes('input/chain.p7b'))
 New-OutboundConnector -Name "CravateRouge TLS" -RecipientDomains cravaterouge.com `
@@ -81,7 +82,7 @@ fn an_exported_session_replays_to_the_same_desired_state() {
 
     // As typed where it can be; variables, splats, loops and pipeline input written out as literals.
     let lines: Vec<&str> = exported.lines().filter(|l| !l.starts_with('#')).collect();
-    assert_eq!(lines.len(), 11, "{exported}");
+    assert_eq!(lines.len(), 12, "{exported}");
     assert!(
         lines[0].starts_with(
             "Set-Mailbox -Identity baptiste -UserCertificate ([Convert]::FromBase64String('MII"
@@ -108,12 +109,16 @@ fn an_exported_session_replays_to_the_same_desired_state() {
         "New-MailContact -Name 'c-b.example' -ExternalEmailAddress 'x@b.example'"
     );
     assert!(lines[6].starts_with("Set-MailContact -Identity 'c-a.example' -UserCertificate ([Convert]::FromBase64String('MII"), "{exported}");
+    // The same bytes from another expression: the same literal (the log keeps one copy of it).
+    let literal_of = |line: &str| line.split_once(" -UserCertificate ").map(|(_, l)| l.to_string());
+    assert!(lines[7].starts_with("Set-MailContact Fabrikam -UserCertificate ([Convert]::FromBase64String('MII"), "{exported}");
+    assert_eq!(literal_of(lines[7]), literal_of(lines[6]), "{exported}");
     assert_eq!(
-        lines[7],
+        lines[8],
         "Remove-MailContact -Identity 'c-b.example' -Confirm:$false"
     );
     assert!(
-        lines[9].starts_with("New-OutboundConnector -Name \"CravateRouge TLS\""),
+        lines[10].starts_with("New-OutboundConnector -Name \"CravateRouge TLS\""),
         "{exported}"
     );
     assert!(

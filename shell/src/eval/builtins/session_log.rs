@@ -8,6 +8,7 @@
 //! exported script gives the same desired state. A run that stopped at a terminating error saved nothing,
 //! so its entries are dropped again ([`SessionLog::rollback`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use mailsec_cmdlets::{Bound, ConfirmImpact, Signature, Value};
@@ -38,7 +39,40 @@ pub const BUILTINS: &[Builtin] = &[Builtin::with_evaluator(
 #[derive(Debug, Default)]
 pub struct SessionLog {
     source: Arc<str>,
-    entries: Vec<String>,
+    entries: Vec<Entry>,
+    /// The source text of each byte value (certificate) already written, by its bytes: a bulk script sets the
+    /// same certificate on thousands of recipients, and their entries share one copy of its Base64 text.
+    byte_literals: HashMap<Vec<u8>, Arc<str>>,
+}
+
+/// One logged command: its text in pieces, some of them shared with other entries.
+#[derive(Debug, Default)]
+struct Entry(Vec<Piece>);
+
+#[derive(Debug)]
+enum Piece {
+    Own(String),
+    Shared(Arc<str>),
+}
+
+impl Entry {
+    fn push(&mut self, piece: Piece) {
+        match (self.0.last_mut(), piece) {
+            (Some(Piece::Own(last)), Piece::Own(more)) => last.push_str(&more),
+            (_, piece) => self.0.push(piece),
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for p in &self.0 {
+            out.push_str(match p {
+                Piece::Own(s) => s,
+                Piece::Shared(s) => s,
+            });
+        }
+        out
+    }
 }
 
 impl SessionLog {
@@ -54,8 +88,24 @@ impl SessionLog {
     pub fn rollback(&mut self, mark: usize) {
         self.entries.truncate(mark);
     }
-    pub fn entries(&self) -> &[String] {
-        &self.entries
+    /// The logged commands, in order, as they are written out.
+    pub fn entries(&self) -> Vec<String> {
+        self.entries.iter().map(Entry::text).collect()
+    }
+
+    /// `v` as source text; a byte value (or certificate) shares the text of an earlier entry with the same bytes.
+    fn literal(&mut self, v: &Value) -> Piece {
+        let bytes = match v {
+            Value::Bytes(b) => b.as_slice(),
+            Value::Cert(c) => c.bytes(),
+            other => return Piece::Own(literal(other)),
+        };
+        if let Some(text) = self.byte_literals.get(bytes) {
+            return Piece::Shared(text.clone());
+        }
+        let text: Arc<str> = Arc::from(literal(v));
+        self.byte_literals.insert(bytes.to_vec(), text.clone());
+        Piece::Shared(text)
     }
 }
 
@@ -66,7 +116,7 @@ impl Evaluator<'_> {
     }
 
     /// The commands that changed the desired state so far, as script lines.
-    pub fn session_commands(&self) -> &[String] {
+    pub fn session_commands(&self) -> Vec<String> {
         self.session.entries()
     }
 
@@ -78,15 +128,21 @@ impl Evaluator<'_> {
         bound: &Bound,
         spans: &[(String, Span)],
     ) {
+        let source = self.session.source.clone();
         let typed = if self.call_depth == 0 {
-            typed_text(self.session.source(), c, bound, spans)
+            typed_text(&mut self.session, &source, c, bound, spans)
         } else {
             None
         };
-        let mut line = typed.unwrap_or_else(|| canonical(sig, &self.replayable(sig, bound)));
+        let mut line = typed.unwrap_or_else(|| {
+            Entry(vec![Piece::Own(canonical(
+                sig,
+                &self.replayable(sig, bound),
+            ))])
+        });
         if sig.should_process == Some(ConfirmImpact::High) && !bound.has("Confirm") {
             // asked and answered in the session; the replay has nobody to ask
-            line.push_str(" -Confirm:$false");
+            line.push(Piece::Own(" -Confirm:$false".into()));
         }
         self.session.entries.push(line);
     }
@@ -121,11 +177,12 @@ impl Evaluator<'_> {
 /// The command as typed, with its non-literal values replaced by literals; `None` when that cannot be
 /// done faithfully (pipeline input, a value that bound to no parameter, text that is not this command's).
 fn typed_text(
+    log: &mut SessionLog,
     source: &str,
     c: &Command,
     bound: &Bound,
     spans: &[(String, Span)],
-) -> Option<String> {
+) -> Option<Entry> {
     let text = source.get(c.span.start..c.span.end)?;
     if c.name != "&" && !text.to_lowercase().starts_with(&c.name.to_lowercase()) {
         return None;
@@ -141,7 +198,7 @@ fn typed_text(
             .map(|(n, _)| n.as_str())
             .collect()
     };
-    let mut edits: Vec<(Span, String)> = Vec::new();
+    let mut edits: Vec<(Span, Piece)> = Vec::new();
     for arg in &c.args {
         let e = match arg {
             CommandArg::Value(e) => e,
@@ -156,29 +213,29 @@ fn typed_text(
                 .into_iter()
                 .map(|n| format!("-{n} {}", literal(bound.get(n).unwrap_or(&Value::Null))))
                 .collect();
-            edits.push((v.span, parts.join(" ")));
+            edits.push((v.span, Piece::Own(parts.join(" "))));
             continue;
         }
         if is_literal(e) {
             continue;
         }
         match params_at(e.span()).as_slice() {
-            [one] => edits.push((e.span(), literal(bound.get(one)?))),
+            [one] => edits.push((e.span(), log.literal(bound.get(one)?))),
             _ => return None,
         }
     }
     edits.sort_by_key(|(s, _)| s.start);
-    let mut out = String::new();
+    let mut out = Entry::default();
     let mut at = c.span.start;
     for (span, replacement) in edits {
         if span.start < at || span.end > c.span.end {
             return None;
         }
-        out.push_str(source.get(at..span.start)?);
-        out.push_str(&replacement);
+        out.push(Piece::Own(source.get(at..span.start)?.to_string()));
+        out.push(replacement);
         at = span.end;
     }
-    out.push_str(source.get(at..c.span.end)?);
+    out.push(Piece::Own(source.get(at..c.span.end)?.to_string()));
     Some(out)
 }
 
@@ -216,7 +273,7 @@ fn export_session(ev: &mut Evaluator<'_>, c: &mut Call) -> Result<Vec<Value>, Ru
         entries.len(),
         target.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
     );
-    for line in entries {
+    for line in &entries {
         text.push_str(line);
         text.push('\n');
     }
