@@ -5,6 +5,7 @@
 //! first, and their long cells cut with `…` (or wrapped, with `-Wrap`); a column is never dropped. A table that
 //! cannot fit even then is printed whole, followed by a line that says so.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use mailsec_cmdlets::{Object, Value};
@@ -182,15 +183,21 @@ pub fn default_columns(o: &Object) -> Vec<Column> {
 
 /// The value of `property` on `v`: an object's or hashtable's property, a string's Length, an array's Count.
 pub fn property_of(v: &Value, property: &str) -> Option<Value> {
+    property_ref(v, property).map(Cow::into_owned)
+}
+
+/// [`property_of`], borrowed where the value is stored (tables read a few properties of every object).
+fn property_ref<'v>(v: &'v Value, property: &str) -> Option<Cow<'v, Value>> {
     if let Some(p) = v.property(property) {
-        return Some(p.clone());
+        return Some(Cow::Borrowed(p));
     }
-    match (v, property.to_lowercase().as_str()) {
-        (Value::String(s), "length") => Some(Value::Int(s.chars().count() as i64)),
-        (Value::Array(a), "count" | "length") => Some(Value::Int(a.len() as i64)),
-        (Value::Bytes(b), "count" | "length") => Some(Value::Int(b.len() as i64)),
-        _ => None,
-    }
+    let computed = match (v, property.to_lowercase().as_str()) {
+        (Value::String(s), "length") => Value::Int(s.chars().count() as i64),
+        (Value::Array(a), "count" | "length") => Value::Int(a.len() as i64),
+        (Value::Bytes(b), "count" | "length") => Value::Int(b.len() as i64),
+        _ => return None,
+    };
+    Some(Cow::Owned(computed))
 }
 
 fn text_width(s: &str) -> usize {
@@ -295,12 +302,12 @@ pub fn table(objs: &[Value], columns: &[Column], opts: &TableOptions) -> String 
     if columns.is_empty() || objs.is_empty() {
         return String::new();
     }
-    let raw: Vec<Vec<Option<Value>>> = objs
+    let raw: Vec<Vec<Option<Cow<Value>>>> = objs
         .iter()
         .map(|o| {
             columns
                 .iter()
-                .map(|c| property_of(o, &c.property))
+                .map(|c| property_ref(o, &c.property))
                 .collect()
         })
         .collect();
@@ -308,7 +315,7 @@ pub fn table(objs: &[Value], columns: &[Column], opts: &TableOptions) -> String 
         .iter()
         .map(|r| {
             r.iter()
-                .map(|v| v.as_ref().map(cell).unwrap_or_default())
+                .map(|v| v.as_deref().map(cell).unwrap_or_default())
                 .collect()
         })
         .collect();
@@ -318,7 +325,7 @@ pub fn table(objs: &[Value], columns: &[Column], opts: &TableOptions) -> String 
         .map(|(i, c)| {
             c.right.unwrap_or_else(|| {
                 raw.iter()
-                    .find_map(|r| r[i].as_ref().filter(|v| !matches!(v, Value::Null)))
+                    .find_map(|r| r[i].as_deref().filter(|v| !matches!(v, Value::Null)))
                     .is_some_and(|v| matches!(v, Value::Int(_) | Value::Double(_)))
             })
         })

@@ -110,8 +110,16 @@ fn an_exported_session_replays_to_the_same_desired_state() {
     );
     assert!(lines[6].starts_with("Set-MailContact -Identity 'c-a.example' -UserCertificate ([Convert]::FromBase64String('MII"), "{exported}");
     // The same bytes from another expression: the same literal (the log keeps one copy of it).
-    let literal_of = |line: &str| line.split_once(" -UserCertificate ").map(|(_, l)| l.to_string());
-    assert!(lines[7].starts_with("Set-MailContact Fabrikam -UserCertificate ([Convert]::FromBase64String('MII"), "{exported}");
+    let literal_of = |line: &str| {
+        line.split_once(" -UserCertificate ")
+            .map(|(_, l)| l.to_string())
+    };
+    assert!(
+        lines[7].starts_with(
+            "Set-MailContact Fabrikam -UserCertificate ([Convert]::FromBase64String('MII"
+        ),
+        "{exported}"
+    );
     assert_eq!(literal_of(lines[7]), literal_of(lines[6]), "{exported}");
     assert_eq!(
         lines[8],
