@@ -9,7 +9,7 @@ use x509_cert::Certificate;
 use crate::backend::LiveState;
 use crate::cert::{read_collection, Cert, CertInfo};
 use crate::model::{DesiredState, ObjectKind};
-use crate::validate::{Purpose, Validator, Verdict};
+use crate::validate::{Validator, Verdict};
 
 const BASIC_CONSTRAINTS: der::oid::ObjectIdentifier =
     der::oid::ObjectIdentifier::new_unwrap("2.5.29.19");
@@ -83,9 +83,10 @@ fn self_issued(der: &[u8]) -> bool {
 }
 
 fn is_ca(der: &[u8]) -> bool {
-    let Ok(c) = Certificate::from_der(der) else {
-        return false;
-    };
+    Certificate::from_der(der).is_ok_and(|c| is_ca_parsed(&c))
+}
+
+fn is_ca_parsed(c: &Certificate) -> bool {
     c.tbs_certificate
         .extensions
         .iter()
@@ -129,19 +130,25 @@ pub fn assess(
     at: OffsetDateTime,
 ) -> Vec<Finding> {
     let mut intermediates = trust.intermediates.clone();
-    let mut end_entities: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    // Each certificate is read once here and its reading used for every check below.
+    let mut end_entities: Vec<(&'static str, Vec<u8>, Option<Certificate>)> = Vec::new();
     let mut findings = Vec::new();
     for (attr, value) in &recipient.published {
         match read_collection(value.bytes()) {
             Ok(ders) => {
+                let read = ders.into_iter().map(|d| {
+                    let c = Certificate::from_der(&d).ok();
+                    (d, c)
+                });
                 // A value's CA certificates are intermediates, unless it holds nothing else: then what
                 // was published is meant to be the recipient's own and is judged as such.
-                let (cas, people): (Vec<_>, Vec<_>) = ders.into_iter().partition(|d| is_ca(d));
+                let (cas, people): (Vec<_>, Vec<_>) =
+                    read.partition(|(_, c)| c.as_ref().is_some_and(is_ca_parsed));
                 if people.is_empty() {
-                    end_entities.extend(cas.into_iter().map(|d| (*attr, d)));
+                    end_entities.extend(cas.into_iter().map(|(d, c)| (*attr, d, c)));
                 } else {
-                    intermediates.extend(cas);
-                    end_entities.extend(people.into_iter().map(|d| (*attr, d)));
+                    intermediates.extend(cas.into_iter().map(|(d, _)| d));
+                    end_entities.extend(people.into_iter().map(|(d, c)| (*attr, d, c)));
                 }
             }
             Err(e) => findings.push(Finding {
@@ -156,10 +163,14 @@ pub fn assess(
         }
     }
     let validator = Validator::new(&trust.anchors, &intermediates, crls);
-    for (attr, der) in end_entities {
-        let info = CertInfo::from_der(&der).ok();
-        let enc = validator.validate(&der, at, &recipient.addresses, Purpose::Encryption);
-        let sig = validator.validate(&der, at, &recipient.addresses, Purpose::Signing);
+    for (attr, der, cert) in end_entities {
+        let info = cert.as_ref().map(|c| CertInfo::build(c, &der));
+        let (enc, sig) = validator.validate_encryption_and_signing_parsed(
+            &der,
+            cert.as_ref(),
+            at,
+            &recipient.addresses,
+        );
         let mut problems: Vec<String> = trust.problems.clone();
         let mut add = |v: &Verdict, label: &str| {
             for p in v.problems() {
@@ -256,23 +267,7 @@ pub fn plan_warnings(desired: &DesiredState, live: &LiveState, at: OffsetDateTim
     let trust = Trust::effective(desired, live);
     // Each recipient is judged on its own: split them across the cores (a plan may hold 100,000
     // certificates), keeping the order of the warnings.
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
-    let chunk = recipients.len().div_ceil(threads).max(1);
-    let trust = &trust;
-    let parts: Vec<Vec<String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = recipients
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || warnings_for(part, trust, at)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    parts.concat()
+    crate::parallel::map_chunks(&recipients, |part| warnings_for(part, &trust, at)).concat()
 }
 
 fn warnings_for(recipients: &[Recipient], trust: &Trust, at: OffsetDateTime) -> Vec<String> {

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod health;
 pub mod model;
 pub mod ops;
+mod parallel;
 pub mod patch;
 pub mod plan;
 pub mod probe;

@@ -48,7 +48,9 @@ impl CertInfo {
         Ok(Self::build(&cert, der))
     }
 
-    fn build(cert: &Certificate, der: &[u8]) -> CertInfo {
+    /// The facts of `cert`, already read from `der` (what [`CertInfo::from_der`] gives, without
+    /// reading it again).
+    pub(crate) fn build(cert: &Certificate, der: &[u8]) -> CertInfo {
         let tbs = &cert.tbs_certificate;
         let to_time = |t: &x509_cert::time::Time| {
             OffsetDateTime::from_unix_timestamp(t.to_unix_duration().as_secs() as i64)

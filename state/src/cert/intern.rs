@@ -57,6 +57,12 @@ fn table() -> &'static Table {
 /// else a new one (remembered for later lookups).
 pub(crate) fn intern(bytes: Vec<u8>) -> Arc<Entry> {
     let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+    intern_hashed(bytes, sha256)
+}
+
+/// [`intern`] for bytes whose SHA-256 the caller has just computed (and checked), so they are
+/// not hashed twice.
+pub(crate) fn intern_hashed(bytes: Vec<u8>, sha256: [u8; 32]) -> Arc<Entry> {
     // The table is a plain map that no panic can leave half-updated, so a poisoned lock is
     // still safe to use.
     let mut t = table().lock().unwrap_or_else(PoisonError::into_inner);

@@ -15,6 +15,7 @@ pub use collection::{read_collection_entries, CollectionEntry, CollectionFormat}
 pub use info::{CertInfo, InfoError};
 pub use pem::write_pem;
 pub use pkcs7::{write_pkcs7, Pkcs7WriteError};
+pub(crate) use reference::by_digest;
 pub use reference::{collect_references, sha256_of_file_name, CertRef, CertSummary, CERTS_DIR};
 pub use sst::{read_sst, write_sst, SstEntry};
 
@@ -103,6 +104,14 @@ impl Cert {
     pub fn from_bytes(bytes: Vec<u8>) -> Cert {
         Cert {
             entry: intern::intern(bytes),
+        }
+    }
+
+    /// Bytes whose SHA-256 the caller computed from them just now (a certificate file checked
+    /// against its name): interned without hashing them again.
+    pub(crate) fn from_hashed_bytes(bytes: Vec<u8>, sha256: [u8; 32]) -> Cert {
+        Cert {
+            entry: intern::intern_hashed(bytes, sha256),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
 use super::{intern, Cert, CertFormat, CertInfo};
@@ -117,6 +117,9 @@ pub fn sha256_of_file_name(file: &str) -> Option<[u8; 32]> {
 
 impl Serialize for Cert {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if DIGEST_ONLY.with(Cell::get) {
+            return DigestRef(&self.entry.sha256).serialize(s);
+        }
         let reference = self.reference();
         note_reference(&reference.file);
         reference.serialize(s)
@@ -142,6 +145,43 @@ impl schemars::JsonSchema for Cert {
 thread_local! {
     /// The file names of the certificate values serialized inside [`collect_references`].
     static REFERENCED: RefCell<Option<BTreeSet<String>>> = const { RefCell::new(None) };
+    /// Inside [`by_digest`]: certificates serialize as their content hash only.
+    static DIGEST_ONLY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The digest-only form of a certificate: `{"file": "certs/<sha256 hex>"}`. It names the same
+/// content as the full reference (the plan's comparison reads only the hash in `file`), but needs
+/// neither the format nor the decoded certificates, so nothing is parsed to write it.
+struct DigestRef<'a>(&'a [u8; 32]);
+
+impl Serialize for DigestRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut file = String::with_capacity(CERTS_DIR.len() + 1 + 64);
+        file.push_str(CERTS_DIR);
+        file.push('/');
+        file.push_str(&hex::encode(self.0));
+        let mut st = s.serialize_struct("CertRef", 1)?;
+        st.serialize_field("file", &file)?;
+        st.end()
+    }
+}
+
+/// Run `f` with certificate values serializing in their digest-only form (on this thread).
+///
+/// For comparisons that only need a value's identity: a full reference decodes the certificate
+/// (thumbprint, subject, expiry), which is most of the cost of serializing it. What is written
+/// inside is not a reference that reads back as a [`Cert`]: it is for comparing, not for keeping.
+pub(crate) fn by_digest<R>(f: impl FnOnce() -> R) -> R {
+    /// Puts the previous mode back, even when `f` panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = DIGEST_ONLY.try_with(|d| d.set(self.0));
+        }
+    }
+    let _restore = Restore(DIGEST_ONLY.with(|d| d.replace(true)));
+    f()
 }
 
 fn note_reference(file: &str) {

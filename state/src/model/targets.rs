@@ -154,8 +154,43 @@ pub struct PostfixTarget {
     /// Certificates inbound partners present, by the inbound connector's TlsSenderCertificateName:
     /// PEM or DER files (relative to the state file's folder). Postfix checks client certificates by
     /// fingerprint only, so a connector naming a certificate needs its file here.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "std::collections::BTreeMap::is_empty",
+        deserialize_with = "unique_keys"
+    )]
     pub client_certificates: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// A map that refuses a key given twice, as a YAML mapping read on its own does (the state loader
+/// reads a document once, typed, and relies on the typed read refusing what the untyped one would).
+fn unique_keys<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, Vec<String>>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = std::collections::BTreeMap<String, Vec<String>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Self::Value::new();
+            while let Some(key) = m.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "duplicate entry with key {key:?}"
+                    )));
+                }
+                let value = m.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Visitor)
 }
 
 /// Where an Exchange Online tenant's admin API is and where its access token comes from. The token
@@ -212,5 +247,24 @@ impl Default for GatewayTarget {
 impl GatewayTarget {
     fn is_default(&self) -> bool {
         *self == GatewayTarget::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_certificate_named_twice_is_refused_typed_as_untyped() {
+        let yaml = "configDir: /etc/postfix\nclientCertificates:\n  a: [x.pem]\n  a: [y.pem]\n";
+        let untyped = serde_norway::from_str::<serde_norway::Value>(yaml).unwrap_err();
+        let typed = serde_norway::from_str::<PostfixTarget>(yaml).unwrap_err();
+        assert!(untyped
+            .to_string()
+            .contains("duplicate entry with key \"a\""));
+        assert!(typed.to_string().contains("duplicate entry with key \"a\""));
+        let once = "configDir: /etc/postfix\nclientCertificates:\n  a: [x.pem]\n  b: []\n";
+        let t: PostfixTarget = serde_norway::from_str(once).unwrap();
+        assert_eq!(t.client_certificates.len(), 2);
     }
 }

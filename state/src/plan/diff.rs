@@ -63,14 +63,20 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Vec<PlanEr
             });
             continue;
         };
-        let mut want = json(m, "a desired mailbox", &mut errors);
         // The desired Name is the live one unless Set-Mailbox -Name renamed the mailbox.
         let renamed = m.name != l.name;
-        if !renamed {
-            want.remove("Name");
-        }
-        let have = json(l, "a live mailbox", &mut errors);
-        let attrs = compare(&want, &have, false);
+        let attrs = differences(
+            m,
+            l,
+            "a desired mailbox",
+            "a live mailbox",
+            &mut errors,
+            |want| {
+                if !renamed {
+                    want.remove("Name");
+                }
+            },
+        );
         if !attrs.is_empty() {
             changes.push(change(
                 ObjectKind::Mailbox,
@@ -189,15 +195,14 @@ fn owned<'a, T: Serialize + 'a>(
 ) {
     let live: HashMap<Uuid, (Uuid, &str, &T)> = live.map(|x| (x.0, x)).collect();
     for (guid, name, want) in desired {
-        let want = json(want, name, errors);
         match live.get(&guid).copied() {
             None => {
+                let want = json(want, name, errors);
                 let attrs = compare(&want, &Map::new(), true);
                 changes.push(change(kind, guid, name, Action::Create, attrs));
             }
             Some((_, live_name, have)) => {
-                let have = json(have, live_name, errors);
-                let attrs = compare(&want, &have, false);
+                let attrs = differences(want, have, name, live_name, errors, |_| {});
                 if !attrs.is_empty() {
                     let action = if live_name != name {
                         Action::Rename
@@ -227,6 +232,53 @@ fn change(
     }
 }
 
+/// The attributes of `want` that differ from `have`, as [`compare`] finds them on the full JSON
+/// forms, with `adjust` applied to the desired form first.
+///
+/// Most objects of a plan have no change, so they are compared first with certificates in their
+/// digest-only form (a certificate's identity is its content hash, which is all [`same_value`]
+/// reads of it): that needs no certificate to be decoded. Only an object that differs is
+/// serialized again in full, for the old and new values the plan shows.
+fn differences<T: Serialize>(
+    want: &T,
+    have: &T,
+    what_want: &str,
+    what_have: &str,
+    errors: &mut Vec<PlanError>,
+    adjust: impl Fn(&mut Map<String, Value>),
+) -> Vec<AttrChange> {
+    let full = |errors: &mut Vec<PlanError>| {
+        let mut w = json(want, what_want, errors);
+        adjust(&mut w);
+        let h = json(have, what_have, errors);
+        compare(&w, &h, false)
+    };
+    let mut quiet = Vec::new();
+    let (mut w, h) = crate::cert::by_digest(|| {
+        (
+            json(want, what_want, &mut quiet),
+            json(have, what_have, &mut quiet),
+        )
+    });
+    // An encoding error is reported by the full serialization, as before.
+    if !quiet.is_empty() {
+        return full(errors);
+    }
+    adjust(&mut w);
+    if differs(&w, &h) {
+        full(errors)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Does any attribute of `want` differ from `have` (what [`compare`] would list, without building it)?
+fn differs(want: &Map<String, Value>, have: &Map<String, Value>) -> bool {
+    want.iter()
+        .filter(|(k, _)| !NOT_COMPARED.contains(&k.as_str()))
+        .any(|(k, new)| !same_value(k, have.get(k).unwrap_or(&Value::Null), new))
+}
+
 /// Every attribute of `want` whose value differs from `have` (absent counts as null).
 fn compare(
     want: &Map<String, Value>,
@@ -236,13 +288,13 @@ fn compare(
     want.iter()
         .filter(|(k, _)| !NOT_COMPARED.contains(&k.as_str()))
         .filter_map(|(k, new)| {
-            let old = have.get(k).cloned().unwrap_or(Value::Null);
+            let old = have.get(k).unwrap_or(&Value::Null);
             if creating && same_value(k, &Value::Null, new) {
                 return None;
             }
-            (creating || !same_value(k, &old, new)).then(|| AttrChange {
+            (creating || !same_value(k, old, new)).then(|| AttrChange {
                 name: k.clone(),
-                old,
+                old: old.clone(),
                 new: new.clone(),
             })
         })

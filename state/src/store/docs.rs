@@ -1,5 +1,6 @@
 //! Reading and writing one YAML document with a `certs/` folder beside it (used by the state file and the embedded backends).
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -58,12 +59,43 @@ pub fn read_doc<T: DeserializeOwned>(
             message: e.to_string(),
         }
     };
+    // A document that plainly starts with the expected version needs one parse, not two (a
+    // 50,000-mailbox state is ~35 MB of YAML). Anything the typed parse refuses is read again
+    // the careful way below, so every error is the one it always was.
+    if let Some(expected) = version {
+        if starts_with_version(&text, expected) {
+            if let Ok(value) = serde_norway::from_str(&text) {
+                return Ok(Some(Doc { value, text }));
+            }
+        }
+    }
     let raw: serde_norway::Value = serde_norway::from_str(&text).map_err(parse_err)?;
     if let Some(expected) = version {
         check_version(path, &text, &raw, expected)?;
     }
     let value = serde_norway::from_str(&text).map_err(parse_err)?;
     Ok(Some(Doc { value, text }))
+}
+
+/// Does the document's first line say `apiVersion: <expected>`, with nothing that could continue it?
+///
+/// Then a document that parses at all is a mapping whose `apiVersion` is `expected` (a second
+/// `apiVersion` key is a duplicate field, which the typed parse refuses): exactly what
+/// [`check_version`] would accept. A plain scalar at the top level ends at a line that is not
+/// indented, so the value is complete when the next line does not start with a space or a tab.
+fn starts_with_version(text: &str, expected: &str) -> bool {
+    let mut lines = text.split('\n');
+    let first = lines.next().unwrap_or_default();
+    let Some(value) = first.strip_prefix("apiVersion: ") else {
+        return false;
+    };
+    if value != expected {
+        return false;
+    }
+    match lines.next() {
+        None => true,
+        Some(next) => !next.starts_with([' ', '\t']),
+    }
 }
 
 fn check_version(
@@ -125,30 +157,43 @@ fn check_version(
 }
 
 /// Load every `certs/<sha256>.<ext>` beside `path`, checking each file's bytes against its name.
+///
+/// A state may name 100,000 certificate files: they are read and hashed on every core, each
+/// thread taking a share of the folder; the first problem (in folder order) is the one reported.
 fn preload_certs(path: &Path) -> Result<(), StoreError> {
     let dir = dir_of(path).join(CERTS_DIR);
     let Ok(entries) = fs::read_dir(&dir) else {
         return Ok(());
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(sha) = sha256_of_file_name(&name) else {
-            continue;
-        };
-        let file = entry.path();
+    let files: Vec<(String, [u8; 32])> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            sha256_of_file_name(&name).map(|sha| (name, sha))
+        })
+        .collect();
+    crate::parallel::map_chunks(&files, |part| preload_part(path, &dir, part))
+        .into_iter()
+        .collect()
+}
+
+/// Read, check and intern the certificate files `part` names.
+fn preload_part(path: &Path, dir: &Path, part: &[(String, [u8; 32])]) -> Result<(), StoreError> {
+    for (name, sha) in part {
+        let file = dir.join(name);
         let bytes = fs::read(&file).map_err(|e| StoreError::Read {
             path: file.clone(),
             source: e,
         })?;
         let actual: [u8; 32] = Sha256::digest(&bytes).into();
-        if actual != sha {
+        if actual != *sha {
             return Err(StoreError::CertTampered {
                 path: path.to_path_buf(),
                 file: format!("{CERTS_DIR}/{name}"),
                 actual: hex::encode(actual),
             });
         }
-        Cert::from_bytes(bytes);
+        Cert::from_hashed_bytes(bytes, actual);
     }
     Ok(())
 }
@@ -187,9 +232,14 @@ pub fn write_doc<T: Serialize>(
     });
     let text = text?;
     let certs_dir = dir_of(path).join(CERTS_DIR);
+    // The files already there, listed once (not one lookup per referenced file). A folder that
+    // cannot be listed counts as empty: writing into it then says what is wrong.
+    let present: HashSet<std::ffi::OsString> = fs::read_dir(&certs_dir)
+        .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
     let mut missing: Vec<(String, Cert)> = Vec::new();
     for file in &referenced {
-        if certs_dir.join(file).exists() {
+        if present.contains(std::ffi::OsStr::new(file)) {
             continue;
         }
         let cert = crate::cert::CertRef {
@@ -229,4 +279,58 @@ pub fn write_doc<T: Serialize>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DesiredState, API_VERSION};
+
+    #[test]
+    fn only_a_plain_first_line_with_the_version_takes_the_one_parse_path() {
+        let v = API_VERSION;
+        assert!(starts_with_version(
+            &format!("apiVersion: {v}\nmailboxes: []\n"),
+            v
+        ));
+        assert!(starts_with_version(&format!("apiVersion: {v}"), v));
+        assert!(starts_with_version(
+            &format!("apiVersion: {v}\n# note\n"),
+            v
+        ));
+        // A continued value, a comment, another version or another first line: the careful path.
+        assert!(!starts_with_version(
+            &format!("apiVersion: {v}\n  more\n"),
+            v
+        ));
+        assert!(!starts_with_version(&format!("apiVersion: {v} # x\n"), v));
+        assert!(!starts_with_version("apiVersion: mailsec/v2\n", v));
+        assert!(!starts_with_version(&format!("---\napiVersion: {v}\n"), v));
+        assert!(!starts_with_version(&format!("apiVersion: '{v}'\n"), v));
+    }
+
+    #[test]
+    fn errors_are_the_careful_paths_own() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("mailsec.yaml");
+        let cases = [
+            // Parses untyped, refused typed: the typed error with its position.
+            format!("apiVersion: {API_VERSION}\nmailboxes: 5\n"),
+            // A duplicate key the typed read also refuses.
+            format!("apiVersion: {API_VERSION}\nmailboxes: []\nmailboxes: []\n"),
+            // Not YAML.
+            format!("apiVersion: {API_VERSION}\nmailboxes: [\n"),
+        ];
+        for text in cases {
+            std::fs::write(&path, &text).unwrap();
+            let e = read_doc::<DesiredState>(&path, Some(API_VERSION)).unwrap_err();
+            assert!(matches!(e, StoreError::Parse { .. }), "{text}: {e}");
+            assert!(e.position().is_some(), "{text}: {e}");
+        }
+        std::fs::write(&path, format!("apiVersion: {API_VERSION}\n")).unwrap();
+        let doc = read_doc::<DesiredState>(&path, Some(API_VERSION))
+            .unwrap()
+            .unwrap();
+        assert_eq!(doc.value, DesiredState::default());
+    }
 }

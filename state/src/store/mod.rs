@@ -72,6 +72,7 @@ impl Store {
 
     /// Write `state` (certificate files first, then the YAML, atomically), keeping comments of `original`.
     pub fn save(&self, state: &DesiredState, original: Option<&str>) -> Result<(), StoreError> {
+        prepare_references(state);
         write_doc(&self.path, state, original, true)
     }
 
@@ -79,6 +80,26 @@ impl Store {
     pub fn lock(&self, operation: &str) -> Result<(LockGuard, Option<String>), LockError> {
         lock::acquire(&self.lock_path(), operation)
     }
+}
+
+/// Work out the YAML reference of every certificate value in `state` on every core, before the
+/// document is written (by one thread). A reference shows the decoded certificate (thumbprint,
+/// subject, expiry): an export of 100,000 certificates spends most of its CPU decoding them.
+fn prepare_references(state: &DesiredState) {
+    let mut certs: Vec<&crate::cert::Cert> = Vec::new();
+    for m in &state.mailboxes {
+        certs.extend(m.user_certificate.iter().flatten());
+        certs.extend(m.user_smime_certificate.iter().flatten());
+    }
+    for c in &state.mail_contacts {
+        certs.extend(c.user_certificate.iter().flatten());
+        certs.extend(c.user_smime_certificate.iter().flatten());
+    }
+    crate::parallel::map_chunks(&certs, |part| {
+        for c in part {
+            c.reference();
+        }
+    });
 }
 
 #[cfg(test)]

@@ -160,16 +160,37 @@ const KU_KEY_AGREEMENT: usize = 4;
 
 /// The profile checks of layer 2 for `der`, in a fixed order.
 pub(crate) fn check(der: &[u8], addresses: &[String], purpose: Purpose) -> Vec<ProfileCheck> {
-    let cert = match Certificate::from_der(der) {
-        Ok(c) => c,
+    check_each(der, addresses, &[purpose])
+        .pop()
+        .unwrap_or_default()
+}
+
+/// [`check`] for each of `purposes`, reading the certificate once: only the key usage check
+/// depends on the purpose (a plan judges every certificate for encryption and for signing).
+pub(crate) fn check_each(
+    der: &[u8],
+    addresses: &[String],
+    purposes: &[Purpose],
+) -> Vec<Vec<ProfileCheck>> {
+    match Certificate::from_der(der) {
+        Ok(cert) => check_parsed(&cert, addresses, purposes),
         Err(e) => {
-            return vec![ProfileCheck {
+            let unreadable = ProfileCheck {
                 name: CHECK_READABLE,
                 passed: false,
                 detail: format!("the certificate could not be read as DER X.509: {e}"),
-            }]
+            };
+            purposes.iter().map(|_| vec![unreadable.clone()]).collect()
         }
-    };
+    }
+}
+
+/// [`check_each`] on a certificate already read from its DER.
+pub(crate) fn check_parsed(
+    cert: &Certificate,
+    addresses: &[String],
+    purposes: &[Purpose],
+) -> Vec<Vec<ProfileCheck>> {
     let tbs = &cert.tbs_certificate;
     let extensions = tbs.extensions.as_deref().unwrap_or(&[]);
     let ext = |oid: ObjectIdentifier| {
@@ -200,11 +221,18 @@ pub(crate) fn check(der: &[u8], addresses: &[String], purpose: Purpose) -> Vec<P
         }
     }
 
-    vec![
-        eku_check(ext(OID_EKU)),
-        ku_check(ext(OID_KEY_USAGE), key, purpose),
-        address_check(&names, name_problem, addresses),
-    ]
+    let eku = eku_check(ext(OID_EKU));
+    let address = address_check(&names, name_problem, addresses);
+    purposes
+        .iter()
+        .map(|&purpose| {
+            vec![
+                eku.clone(),
+                ku_check(ext(OID_KEY_USAGE), key, purpose),
+                address.clone(),
+            ]
+        })
+        .collect()
 }
 
 fn san_email(name: &GeneralName) -> Option<String> {

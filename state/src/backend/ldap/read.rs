@@ -46,69 +46,101 @@ pub async fn read(ldap: &mut Ldap, s: &LdapSettings) -> Result<Snapshot, LdapErr
     let p = Profile::new(s.profile);
     let mut snap = Snapshot::default();
 
-    let filter = match &s.filter {
-        Some(f) => format!("(&{}{f})", p.mailbox_filter()),
-        None => p.mailbox_filter().to_string(),
-    };
-    let attrs = p.read_attrs(ObjectKind::Mailbox);
-    for base in &s.mailbox_bases {
-        let entries = Search::new(s, base, &filter, &attrs)
-            .run(ldap)
-            .await?
-            .unwrap_or_default();
-        for e in entries {
-            // Contacts live under their own base on OpenLDAP, where both are inetOrgPerson.
-            if under(&e.dn, &s.contacts_base) || excluded(&e.dn, s) {
-                continue;
-            }
-            let (guid, owned) = guid_of(&p, &e)?;
-            if snap.entries.contains_key(&(ObjectKind::Mailbox, guid)) {
-                continue; // overlapping mailbox bases
-            }
-            let m = mailbox(&p, &e, guid)?;
-            snap.entries.insert(
-                (ObjectKind::Mailbox, guid),
-                EntryRef {
-                    dn: e.dn.clone(),
-                    owned,
-                },
-            );
-            snap.mailboxes.push(m);
-        }
+    // The mailboxes and the contacts are searched at the same time, on a second connection
+    // (OpenLDAP keeps one paged search per connection): the server answers both while the
+    // entries already here are turned into objects. Each search's error is reported as if they
+    // had run one after the other (mailboxes first).
+    let (mailboxes, contacts) = tokio::join!(read_mailboxes(ldap, s, &p), async {
+        let mut second = super::connect::connect(s).await?;
+        let read = read_contacts(&mut second, s, &p).await;
+        let _ = second.unbind().await;
+        read
+    });
+    for (m, entry) in mailboxes? {
+        snap.entries.insert((ObjectKind::Mailbox, m.guid), entry);
+        snap.mailboxes.push(m);
     }
-
-    let contact_base = if p.kind == crate::model::LdapProfile::ActiveDirectory {
-        s.base.clone()
-    } else {
-        s.contacts_base.clone()
-    };
-    let attrs = p.read_attrs(ObjectKind::MailContact);
-    let found = Search::new(s, &contact_base, p.contact_filter(), &attrs)
-        .run(ldap)
-        .await?;
+    let (contacts, found) = contacts?;
+    let contact_base = contact_base(s, &p);
     snap.contacts_base_exists = if contact_base == s.contacts_base {
-        found.is_some()
+        found
     } else {
         exists(ldap, &s.contacts_base).await?
     };
-    for e in found.unwrap_or_default() {
-        if excluded(&e.dn, s) {
-            continue;
-        }
-        let (guid, owned) = guid_of(&p, &e)?;
-        let c = contact(&p, &e, guid)?;
-        snap.entries.insert(
-            (ObjectKind::MailContact, guid),
-            EntryRef {
-                dn: e.dn.clone(),
-                owned,
-            },
-        );
+    for (c, entry) in contacts {
+        snap.entries
+            .insert((ObjectKind::MailContact, c.guid), entry);
         snap.contacts.push(c);
     }
 
     read_config(ldap, s, &p, &mut snap).await?;
     Ok(snap)
+}
+
+/// Where contacts are searched: the whole directory on Active Directory, their own base elsewhere.
+fn contact_base(s: &LdapSettings, p: &Profile) -> String {
+    if p.kind == crate::model::LdapProfile::ActiveDirectory {
+        s.base.clone()
+    } else {
+        s.contacts_base.clone()
+    }
+}
+
+/// Every mailbox under the mailbox bases (each once, when bases overlap), with its entry.
+async fn read_mailboxes(
+    ldap: &mut Ldap,
+    s: &LdapSettings,
+    p: &Profile,
+) -> Result<Vec<(Mailbox, EntryRef)>, LdapError> {
+    let filter = match &s.filter {
+        Some(f) => format!("(&{}{f})", p.mailbox_filter()),
+        None => p.mailbox_filter().to_string(),
+    };
+    let attrs = p.read_attrs(ObjectKind::Mailbox);
+    let bases = Bases::of(s);
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for base in &s.mailbox_bases {
+        Search::new(s, base, &filter, &attrs)
+            .run(ldap, |e| {
+                // Contacts live under their own base on OpenLDAP, where both are inetOrgPerson.
+                if bases.in_contacts(&e.dn) || bases.excluded(&e.dn) {
+                    return Ok(());
+                }
+                let (guid, owned) = guid_of(p, &e)?;
+                if !seen.insert(guid) {
+                    return Ok(()); // overlapping mailbox bases
+                }
+                let m = mailbox(p, &e, guid)?;
+                out.push((m, EntryRef { dn: e.dn, owned }));
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(out)
+}
+
+/// Every contact, with its entry, and whether the search base exists.
+async fn read_contacts(
+    ldap: &mut Ldap,
+    s: &LdapSettings,
+    p: &Profile,
+) -> Result<(Vec<(MailContact, EntryRef)>, bool), LdapError> {
+    let attrs = p.read_attrs(ObjectKind::MailContact);
+    let bases = Bases::of(s);
+    let mut out = Vec::new();
+    let found = Search::new(s, &contact_base(s, p), p.contact_filter(), &attrs)
+        .run(ldap, |e| {
+            if bases.excluded(&e.dn) {
+                return Ok(());
+            }
+            let (guid, owned) = guid_of(p, &e)?;
+            let c = contact(p, &e, guid)?;
+            out.push((c, EntryRef { dn: e.dn, owned }));
+            Ok(())
+        })
+        .await?;
+    Ok((out, found))
 }
 
 async fn read_config(
@@ -196,8 +228,13 @@ impl Search {
         }
     }
 
-    /// All entries, or `None` when the base does not exist.
-    async fn run(self, ldap: &mut Ldap) -> Result<Option<Vec<SearchEntry>>, LdapError> {
+    /// Hand every entry to `each` as it arrives (so a 100,000-entry read is never held twice);
+    /// `false` when the base does not exist.
+    async fn run(
+        self,
+        ldap: &mut Ldap,
+        mut each: impl FnMut(SearchEntry) -> Result<(), LdapError>,
+    ) -> Result<bool, LdapError> {
         let adapters: Vec<Box<dyn Adapter<_, _>>> = vec![
             Box::new(EntriesOnly::new()),
             Box::new(PagedResults::new(self.page)),
@@ -212,18 +249,17 @@ impl Search {
             )
             .await
             .map_err(|e| LdapError::io(&self.base, e))?;
-        let mut out = Vec::new();
         while let Some(entry) = stream
             .next()
             .await
             .map_err(|e| LdapError::io(&self.base, e))?
         {
-            out.push(SearchEntry::construct(entry));
+            each(SearchEntry::construct(entry))?;
         }
         let res = stream.finish().await;
         match res.rc {
-            0 => Ok(Some(out)),
-            NO_SUCH_OBJECT => Ok(None),
+            0 => Ok(true),
+            NO_SUCH_OBJECT => Ok(false),
             rc => Err(LdapError::Search {
                 base: self.base,
                 rc,
@@ -568,17 +604,72 @@ pub fn canonical_dn(dn: &str) -> String {
 
 /// Is `dn` at or below `base`?
 pub fn under(dn: &str, base: &str) -> bool {
-    let (d, b) = (canonical_dn(dn), canonical_dn(base));
-    d == b || d.ends_with(&format!(",{b}"))
+    under_canonical(&canonical_dn(dn), &canonical_dn(base))
 }
 
-fn excluded(dn: &str, s: &LdapSettings) -> bool {
-    s.exclude.iter().any(|x| under(dn, x))
+/// [`under`] on DNs already in their [`canonical_dn`] form.
+fn under_canonical(d: &str, b: &str) -> bool {
+    d == b
+        || (d.len() > b.len()
+            && d.ends_with(b)
+            && d.as_bytes().get(d.len() - b.len() - 1) == Some(&b','))
+}
+
+/// The bases a read sorts entries by, in their comparable form: worked out once per read instead
+/// of once per entry (a read may bring 100,000 entries).
+struct Bases {
+    contacts: String,
+    exclude: Vec<String>,
+}
+
+impl Bases {
+    fn of(s: &LdapSettings) -> Bases {
+        Bases::new(&s.contacts_base, &s.exclude)
+    }
+
+    fn new(contacts_base: &str, exclude: &[String]) -> Bases {
+        Bases {
+            contacts: canonical_dn(contacts_base),
+            exclude: exclude.iter().map(|x| canonical_dn(x)).collect(),
+        }
+    }
+
+    /// Is the entry `dn` under the contacts' base?
+    fn in_contacts(&self, dn: &str) -> bool {
+        under_canonical(&canonical_dn(dn), &self.contacts)
+    }
+
+    /// Is the entry `dn` under an excluded base?
+    fn excluded(&self, dn: &str) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
+        let d = canonical_dn(dn);
+        self.exclude.iter().any(|x| under_canonical(&d, x))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bases_sort_entries_as_under_does() {
+        let contacts = "OU=Contacts, dc=example,dc=org";
+        let exclude = vec!["ou=Old,dc=example,dc=org".to_string()];
+        let b = Bases::new(contacts, &exclude);
+        for dn in [
+            "cn=a,ou=contacts,dc=example,dc=org",
+            "cn=a,ou=contacts2,dc=example,dc=org",
+            "ou=contacts,dc=example,dc=org",
+            "cn=x,OU=old,DC=example,DC=org",
+            "cn=x,ou=older,dc=example,dc=org",
+            "dc=org",
+        ] {
+            assert_eq!(b.in_contacts(dn), under(dn, contacts), "{dn}");
+            assert_eq!(b.excluded(dn), under(dn, &exclude[0]), "{dn}");
+        }
+    }
 
     #[test]
     fn dn_helpers() {
