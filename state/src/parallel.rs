@@ -10,11 +10,16 @@ pub(crate) fn threads() -> usize {
         .min(8)
 }
 
+/// Fewer items than this are handled on the calling thread: starting threads costs more than a few
+/// items' work (a file read or a certificate decode), and a small state (`mailsec -c ...`) should start
+/// no threads at all.
+const MIN_PARALLEL: usize = 256;
+
 /// `f` on consecutive shares of `items`, one share per thread, the results in the items' order.
 /// A panic in `f` is carried on to the caller.
 pub(crate) fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     let threads = threads();
-    if threads <= 1 || items.len() < 2 {
+    if threads <= 1 || items.len() < MIN_PARALLEL {
         return vec![f(items)];
     }
     let chunk = items.len().div_ceil(threads).max(1);
@@ -45,10 +50,21 @@ mod tests {
     }
 
     #[test]
+    fn a_few_items_stay_on_the_calling_thread() {
+        let here = std::thread::current().id();
+        let items = [0u8; MIN_PARALLEL - 1];
+        assert_eq!(
+            map_chunks(&items, |_| std::thread::current().id()),
+            vec![here]
+        );
+    }
+
+    #[test]
     fn a_panic_reaches_the_caller() {
+        let items: Vec<usize> = (0..2 * MIN_PARALLEL).collect();
         let r = std::panic::catch_unwind(|| {
-            map_chunks(&[1, 2, 3, 4], |p| {
-                assert!(!p.contains(&4), "four");
+            map_chunks(&items, |p| {
+                assert!(!p.contains(&(2 * MIN_PARALLEL - 1)), "the last one");
             })
         });
         assert!(r.is_err());
