@@ -50,7 +50,7 @@ pub fn render(values: &[Value], width: usize) -> String {
                     j += 1;
                 }
                 let run = &values[i..j];
-                if first.default_columns.is_empty() && first.props.len() >= LIST_THRESHOLD {
+                if !shows_as_table(first) {
                     out.push_str(&list_with(run, None, width));
                 } else {
                     let columns = default_columns(first);
@@ -79,6 +79,12 @@ pub fn render(values: &[Value], width: usize) -> String {
         }
     }
     out
+}
+
+/// Whether objects of `o`'s type show as a table (else as a list): they have default columns, or fewer than
+/// [`LIST_THRESHOLD`] properties.
+pub fn shows_as_table(o: &Object) -> bool {
+    !o.default_columns.is_empty() || o.props.len() < LIST_THRESHOLD
 }
 
 /// A hashtable's entries as `Name`/`Value` objects, as PowerShell shows a hashtable.
@@ -299,36 +305,61 @@ fn fit(natural: &[usize], min: &[usize], avail: usize) -> (Vec<usize>, bool) {
 
 /// A PowerShell-style table of `objs` with `columns`.
 pub fn table(objs: &[Value], columns: &[Column], opts: &TableOptions) -> String {
-    if columns.is_empty() || objs.is_empty() {
+    let mut cells = TableCells::new(columns.len());
+    for o in objs {
+        cells.push(o, columns);
+    }
+    lay_out(columns, &cells, opts)
+}
+
+/// The text of a table's rows before they are laid out, and for each column whether its first value is a
+/// number (which right-aligns it): the host collects these for a run of objects that spans statements.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TableCells {
+    texts: Vec<Vec<String>>,
+    /// Per column: `None` until a row has a value there (not `$null`), then whether that value is a number.
+    numeric: Vec<Option<bool>>,
+}
+
+impl TableCells {
+    pub fn new(columns: usize) -> Self {
+        TableCells {
+            texts: Vec::new(),
+            numeric: vec![None; columns],
+        }
+    }
+
+    /// Add `o`'s row: the cell text of each column's property.
+    pub fn push(&mut self, o: &Value, columns: &[Column]) {
+        let mut row = Vec::with_capacity(columns.len());
+        for (c, numeric) in columns.iter().zip(self.numeric.iter_mut()) {
+            let v = property_ref(o, &c.property);
+            if numeric.is_none() {
+                if let Some(v) = v.as_deref().filter(|v| !matches!(v, Value::Null)) {
+                    *numeric = Some(matches!(v, Value::Int(_) | Value::Double(_)));
+                }
+            }
+            row.push(v.as_deref().map(cell).unwrap_or_default());
+        }
+        self.texts.push(row);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+}
+
+/// The table text of `cells` under `columns`' headers, sized to the widest cell of each column and fitted to
+/// `opts.width`.
+pub fn lay_out(columns: &[Column], cells: &TableCells, opts: &TableOptions) -> String {
+    if columns.is_empty() || cells.texts.is_empty() {
         return String::new();
     }
-    let raw: Vec<Vec<Option<Cow<Value>>>> = objs
-        .iter()
-        .map(|o| {
-            columns
-                .iter()
-                .map(|c| property_ref(o, &c.property))
-                .collect()
-        })
-        .collect();
-    let texts: Vec<Vec<String>> = raw
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|v| v.as_deref().map(cell).unwrap_or_default())
-                .collect()
-        })
-        .collect();
+    let texts = &cells.texts;
     let right: Vec<bool> = columns
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            c.right.unwrap_or_else(|| {
-                raw.iter()
-                    .find_map(|r| r[i].as_deref().filter(|v| !matches!(v, Value::Null)))
-                    .is_some_and(|v| matches!(v, Value::Int(_) | Value::Double(_)))
-            })
-        })
+        .zip(&cells.numeric)
+        .map(|(c, numeric)| c.right.unwrap_or(*numeric == Some(true)))
         .collect();
     let header_w: Vec<usize> = columns
         .iter()
@@ -396,7 +427,7 @@ pub fn table(objs: &[Value], columns: &[Column], opts: &TableOptions) -> String 
                 .collect(),
         );
     }
-    for r in &texts {
+    for r in texts {
         rows.push(
             r.iter()
                 .zip(&widths)

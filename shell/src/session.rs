@@ -217,6 +217,7 @@ pub fn execute(ev: &mut Evaluator, script: &Script, ast: &Ast, output: OutputFor
             report: &mut report,
             warn: &mut warn,
             confirm: if interactive { Some(&mut ask) } else { None },
+            table: None,
         };
         ev.run(ast, &mut io)
     } else {
@@ -243,6 +244,7 @@ pub fn execute(ev: &mut Evaluator, script: &Script, ast: &Ast, output: OutputFor
                     report: &mut report,
                     warn: &mut warn,
                     confirm: if interactive { Some(&mut ask) } else { None },
+                    table: None,
                 };
                 ev.run(&one, &mut io)
             };

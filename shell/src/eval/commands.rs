@@ -788,7 +788,7 @@ impl Evaluator<'_> {
             _ => {
                 self.record_error(&e);
                 self.had_error = true;
-                (io.report)(&e);
+                io.report_error(&e);
                 Ok(())
             }
         }
@@ -945,13 +945,11 @@ impl Evaluator<'_> {
         for m in std::mem::take(&mut ctx.messages) {
             match m {
                 Message::WhatIf(t) => {
-                    let line = format!("What if: {t}\n");
-                    let _ = io.out.write_all(line.as_bytes());
-                    crate::format::transcript::record(&line);
+                    io.write_text(&format!("What if: {t}\n"));
                 }
                 Message::Warning(w) => {
                     if !quiet_warnings {
-                        (io.warn)(&w);
+                        io.warning(&w);
                     }
                     warnings.push(Value::String(w));
                 }

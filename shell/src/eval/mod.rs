@@ -15,6 +15,7 @@ mod commands;
 mod control;
 pub mod dotnet;
 pub mod error;
+pub mod host;
 pub mod objects;
 mod operators;
 mod regex;
@@ -29,7 +30,6 @@ use mailsec_cmdlets::{Object, Value};
 use mailsec_state::backend::LiveState;
 use mailsec_state::model::DesiredState;
 
-use crate::format;
 use crate::syntax::ast::{
     Expr, FunctionDef, Pipeline, PipelineElement, Script, ScriptBlock, Span, Statement, StringPart,
 };
@@ -45,6 +45,8 @@ pub struct Io<'a> {
     pub warn: &'a mut dyn FnMut(&str),
     /// Asks a yes/no question; `None` when nobody can answer (not a terminal).
     pub confirm: Option<&'a mut dyn FnMut(&str) -> bool>,
+    /// The table whose rows are being shown (see `host.rs`); `None` to start with.
+    pub table: Option<host::HostTable>,
 }
 
 /// How deeply functions and script blocks may call each other.
@@ -206,7 +208,7 @@ impl<'s> Evaluator<'s> {
                 _ => v,
             })
             .collect();
-        format::print(io.out, &shown);
+        io.show(&shown);
     }
 
     // ----- statements -----
@@ -253,7 +255,7 @@ impl<'s> Evaluator<'s> {
             _ => {
                 self.record_error(&e);
                 self.had_error = true;
-                (io.report)(&e);
+                io.report_error(&e);
                 Ok(())
             }
         }
@@ -854,12 +856,13 @@ impl<'s> Evaluator<'s> {
             }
             _ => {}
         }
-        let scopes: Vec<&Scope> = if global {
-            self.scopes.iter().take(1).collect()
+        // A `$script:` / `$global:` name looks only in the script scope; others from the innermost out.
+        let searched = if global {
+            &self.scopes[..self.scopes.len().min(1)]
         } else {
-            self.scopes.iter().rev().collect()
+            &self.scopes[..]
         };
-        for s in scopes {
+        for s in searched.iter().rev() {
             if let Some(v) = s.vars.get(&key) {
                 return v.clone();
             }

@@ -38,6 +38,7 @@ fn run_here(src: &str) -> Ran {
             report: &mut report,
             warn: &mut warn,
             confirm: None,
+            table: None,
         };
         let t = ev.run(&script, &mut io).err();
         (t, ev.had_error, ev.exit_code)
@@ -897,6 +898,7 @@ fn script_param_block_uses_defaults_and_arguments() {
             report: &mut report,
             warn: &mut warn,
             confirm: None,
+            table: None,
         };
         ev.run(&parse_script(src).unwrap(), &mut io).unwrap();
     }

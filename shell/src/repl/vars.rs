@@ -77,8 +77,10 @@ mod tests {
             report: &mut report,
             warn: &mut warn,
             confirm: None,
+            table: None,
         };
         let _ = p.evaluator().run(&script, &mut io);
+        drop(io);
         String::from_utf8_lossy(&out).into_owned()
     }
 

@@ -139,6 +139,7 @@ mod tests {
             report: &mut report,
             warn: &mut warn,
             confirm: None,
+            table: None,
         };
         ev.run(&script, &mut io)
             .unwrap_or_else(|e| panic!("{src}: {e:?}"));

@@ -25,7 +25,9 @@ pub(super) mod session_log;
 mod transcript;
 mod variables;
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use mailsec_cmdlets::Value;
 
@@ -164,11 +166,28 @@ pub fn all() -> impl Iterator<Item = &'static Builtin> {
         .chain(EVALUATOR)
 }
 
-/// The built-in called `name` (its name or an alias, case-insensitive).
+/// The built-in called `name` (its name or an alias, case-insensitive). Every command of a script asks this
+/// before the cmdlet registry, so it is one hash lookup, not a scan of every name and alias.
 pub fn find(name: &str) -> Option<&'static Builtin> {
-    all().find(|b| {
-        b.name.eq_ignore_ascii_case(name) || b.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
-    })
+    static BY_NAME: LazyLock<HashMap<String, &'static Builtin, foldhash::fast::RandomState>> =
+        LazyLock::new(|| {
+            let mut map = HashMap::default();
+            for b in all() {
+                for n in std::iter::once(b.name).chain(b.aliases.iter().copied()) {
+                    // The first built-in with a name keeps it, as the scan this replaces did.
+                    map.entry(n.to_ascii_lowercase()).or_insert(b);
+                }
+            }
+            map
+        });
+    // Lower-cased on the stack: every name and alias is short (a longer name is no built-in).
+    let mut buf = [0u8; 32];
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    std::str::from_utf8(lower)
+        .ok()
+        .and_then(|k| BY_NAME.get(k).copied())
 }
 
 /// One call of a built-in: its parsed arguments, pipeline input and where output goes.
@@ -210,7 +229,7 @@ impl Call<'_, '_> {
             self.args.action("WarningAction"),
             Some("SilentlyContinue" | "Ignore")
         ) {
-            (self.io.warn)(text);
+            self.io.warning(text);
         }
     }
     /// -WhatIf and -Confirm: true when the caller must do nothing (-WhatIf, said what would happen; or
@@ -233,8 +252,7 @@ impl Call<'_, '_> {
     }
     /// Output text as the console shows it (and as a transcript records it).
     pub fn print(&mut self, text: &str) {
-        let _ = self.io.out.write_all(text.as_bytes());
-        crate::format::transcript::record(text);
+        self.io.write_text(text);
     }
 }
 
@@ -327,7 +345,7 @@ fn invoke(
                 "{}: -{c} is not supported by mailsec's built-in commands yet; it was ignored.",
                 builtin.name
             );
-            (call.io.warn)(&text);
+            call.io.warning(&text);
         }
     }
     let error_action = call.args.action("ErrorAction");
@@ -464,6 +482,7 @@ pub(crate) mod testing {
                 } else {
                     None
                 },
+                table: None,
             };
             ev.run(&script, &mut io).err()
         };
@@ -494,6 +513,21 @@ mod tests {
                 assert!(!p.help.is_empty(), "{} -{} has no help", b.name, p.name);
             }
         }
+    }
+
+    #[test]
+    fn find_knows_every_name_and_alias_in_any_case() {
+        for b in all() {
+            for n in std::iter::once(b.name).chain(b.aliases.iter().copied()) {
+                assert!(n.len() <= 32, "{n} is longer than find's buffer");
+                for spelled in [n.to_string(), n.to_uppercase(), n.to_lowercase()] {
+                    let found = find(&spelled).map(|f| f.name);
+                    assert_eq!(found, Some(b.name), "{spelled}");
+                }
+            }
+        }
+        assert!(find("Get-Contnet").is_none());
+        assert!(find("").is_none());
     }
 
     #[test]
@@ -584,7 +618,7 @@ mod tests {
                 let mut out = Vec::new();
                 let mut report = |_: &RuntimeError| {};
                 let mut warn = |_: &str| {};
-                let mut io = Io { out: &mut out, report: &mut report, warn: &mut warn, confirm: None };
+                let mut io = Io { out: &mut out, report: &mut report, warn: &mut warn, confirm: None, table: None };
                 let _ = super::run(b.name, span, &args, input.as_deref(), &mut io, dir.path());
             }
             crate::format::transcript::stop_all();

@@ -87,6 +87,8 @@ fn header(minimal: bool) -> String {
 }
 
 fn start_transcript(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
+    // Rows shown before this command belong before the transcript starts (and, below, before it stops).
+    c.io.end_table();
     let given = match (c.args.text("Path"), c.args.text("LiteralPath")) {
         (Some(p), _) => Some(("Path", p)),
         (None, Some(p)) => Some(("LiteralPath", p)),
@@ -180,6 +182,7 @@ impl crate::eval::Evaluator<'_> {
 }
 
 fn stop_transcript(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
+    c.io.end_table();
     let Some((path, written)) = transcript::stop() else {
         let mut e = c.error(
             "An error occurred stopping transcription: The host is not currently transcribing.",
