@@ -24,6 +24,7 @@ pub mod registry;
 pub mod send_connector;
 pub mod signature;
 pub mod smime_config;
+pub mod to_value;
 pub mod transport_config;
 pub mod value;
 

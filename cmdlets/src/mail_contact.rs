@@ -585,12 +585,20 @@ fn contact_rules(
     Ok(())
 }
 
-fn merged(current: &Map<String, Json>, patch: &[(String, Json)]) -> Map<String, Json> {
+/// `current` with `patch` over it; borrowed when the patch is empty (Set-MailContact that only sets
+/// certificates, once per contact in a bulk script).
+fn merged<'c>(
+    current: &'c Map<String, Json>,
+    patch: &[(String, Json)],
+) -> std::borrow::Cow<'c, Map<String, Json>> {
+    if patch.is_empty() {
+        return std::borrow::Cow::Borrowed(current);
+    }
     let mut m = current.clone();
     for (k, v) in patch {
         m.insert(k.clone(), v.clone());
     }
-    m
+    std::borrow::Cow::Owned(m)
 }
 
 pub fn new(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use crate::to_value::to_value;
 use crate::value::{Object, Value};
 
 /// Turn a JSON property value into a shell value; certificate references become certificate values.
@@ -39,18 +40,6 @@ pub fn from_json(v: &Json) -> Value {
     }
 }
 
-/// [`from_json`] for a value the caller gives up: strings and arrays are moved, not copied.
-pub fn into_value(v: Json) -> Value {
-    match v {
-        Json::String(s) => Value::String(s),
-        Json::Array(a) => Value::Array(a.into_iter().map(into_value).collect()),
-        Json::Object(m) if !(m.contains_key("file") && m.contains_key("format")) => {
-            Value::Hashtable(m.into_iter().map(|(k, v)| (k, into_value(v))).collect())
-        }
-        other => from_json(&other),
-    }
-}
-
 /// An output object from a model object's serde form, plus extra properties.
 pub fn object_of<T: Serialize>(
     type_name: &str,
@@ -58,8 +47,8 @@ pub fn object_of<T: Serialize>(
     extra: Vec<(String, Value)>,
     default_columns: Vec<&'static str>,
 ) -> Value {
-    let mut props: Vec<(String, Value)> = match serde_json::to_value(obj) {
-        Ok(Json::Object(m)) => m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect(),
+    let mut props: Vec<(String, Value)> = match to_value(obj) {
+        Ok(Value::Hashtable(m)) => m,
         _ => Vec::new(),
     };
     props.extend(extra);
@@ -89,18 +78,24 @@ pub fn source(managed: bool) -> (String, Value) {
 /// unset; with each name's position, so that laying out an object costs a lookup per property the model has
 /// rather than one per property of the layout.
 pub struct Layout<'a> {
-    entries: Vec<(&'a str, Json)>,
-    positions: HashMap<&'a str, usize>,
+    /// Each name with its default as a shell value (converted once, cloned per object: most are `""` or `@()`,
+    /// which clone without allocating).
+    entries: Vec<(&'a str, Value)>,
+    positions: HashMap<&'a str, usize, foldhash::fast::RandomState>,
 }
 
 impl<'a> Layout<'a> {
     /// A name given twice keeps its first place and default.
     pub fn new(mut entries: Vec<(&'a str, Json)>) -> Self {
-        let mut positions = HashMap::with_capacity(entries.len());
+        let mut positions = HashMap::with_capacity_and_hasher(entries.len(), Default::default());
         entries.retain(|(name, _)| {
             let next = positions.len();
             *positions.entry(*name).or_insert(next) == next
         });
+        let entries = entries
+            .into_iter()
+            .map(|(name, default)| (name, from_json(&default)))
+            .collect();
         Layout { entries, positions }
     }
 }
@@ -117,17 +112,20 @@ pub fn present<T: Serialize>(
     extra: Vec<(String, Value)>,
     default_columns: Vec<&'static str>,
 ) -> Value {
-    let model = match serde_json::to_value(obj) {
-        Ok(Json::Object(m)) => m,
-        _ => serde_json::Map::new(),
+    let model = match to_value(obj) {
+        Ok(Value::Hashtable(m)) => m,
+        _ => Vec::new(),
     };
-    let mut slots: Vec<Option<Value>> = vec![None; layout.entries.len()];
+    // A slot keeps the name it was given under (the layout's own spelling: positions match exactly).
+    let mut slots: Vec<Option<(String, Value)>> = std::iter::repeat_with(|| None)
+        .take(layout.entries.len())
+        .collect();
     let mut rest: Vec<(String, Value)> = Vec::new();
     for (k, v) in model {
         match layout.positions.get(k.as_str()) {
-            Some(&i) if !v.is_null() => slots[i] = Some(into_value(v)),
+            Some(&i) if !matches!(v, Value::Null) => slots[i] = Some((k, v)),
             Some(_) => {}
-            None => rest.push((k, into_value(v))),
+            None => rest.push((k, v)),
         }
     }
     // The first `extra` value of a name wins, over the model's too.
@@ -135,7 +133,7 @@ pub fn present<T: Serialize>(
     for (k, v) in extra {
         if let Some(&i) = layout.positions.get(k.as_str()) {
             if !from_extra[i] {
-                slots[i] = Some(v);
+                slots[i] = Some((k, v));
                 from_extra[i] = true;
             }
         } else if !rest.iter().any(|(m, _)| *m == k) {
@@ -144,7 +142,7 @@ pub fn present<T: Serialize>(
     }
     let mut props: Vec<(String, Value)> = Vec::with_capacity(slots.len() + rest.len());
     for ((name, default), slot) in layout.entries.iter().zip(slots) {
-        props.push((name.to_string(), slot.unwrap_or_else(|| from_json(default))));
+        props.push(slot.unwrap_or_else(|| (name.to_string(), default.clone())));
     }
     props.extend(rest);
     Value::Object(Object {
