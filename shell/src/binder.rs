@@ -68,7 +68,6 @@ enum Found<'a> {
 }
 
 fn lookup<'a>(sig: &'a Signature, name: &str, span: Span) -> Result<Found<'a>, BindError> {
-    let lname = name.to_lowercase();
     if let Some(p) = sig.params.iter().find(|p| {
         p.name.eq_ignore_ascii_case(name) || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
     }) {
@@ -79,6 +78,8 @@ fn lookup<'a>(sig: &'a Signature, name: &str, span: Span) -> Result<Found<'a>, B
     }) {
         return Ok(Found::Common(c));
     }
+    // Not a whole name: a prefix, else a misspelling (lower-cased only now, not for every exact name).
+    let lname = name.to_lowercase();
     let prefixed: Vec<&ParamSpec> = sig
         .params
         .iter()

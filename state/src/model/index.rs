@@ -121,9 +121,9 @@ impl IndexCache {
         contacts: &[MailContact],
         key: &str,
     ) -> Vec<(ObjectKind, Uuid)> {
-        let k = key.trim().to_lowercase();
+        let k = lowercase(key.trim());
         self.with(mailboxes, contacts, |ix| {
-            ix.keys.get(&k).map(|v| v.to_vec()).unwrap_or_default()
+            ix.keys.get(&*k).map(|v| v.to_vec()).unwrap_or_default()
         })
     }
 
@@ -287,8 +287,21 @@ fn push(out: &mut Vec<String>, v: Option<&str>) {
     if let Some(v) = v {
         let v = v.trim();
         if !v.is_empty() {
-            out.push(v.to_lowercase());
+            out.push(lowercase(v).into_owned());
         }
+    }
+}
+
+/// `s.to_lowercase()`, without a copy when `s` has no upper-case letter (names, aliases and addresses mostly
+/// have none, and every lookup lower-cases its key).
+fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.is_ascii() {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    } else if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        // The same as to_lowercase for ASCII, without its per-character Unicode lookups.
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 
@@ -354,6 +367,22 @@ pub fn contact_keys(c: &MailContact) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lowercase_is_to_lowercase() {
+        for s in [
+            "",
+            "jo",
+            "Jo",
+            "JO@EXAMPLE.COM",
+            "ÉLODIE",
+            "straße",
+            "İstanbul",
+            "a1-_.b",
+        ] {
+            assert_eq!(lowercase(s), s.to_lowercase(), "{s}");
+        }
+    }
 
     #[test]
     fn canonical_names_and_domains() {

@@ -14,6 +14,7 @@
 //! makes [`to_string`] return `None`, and the caller uses `serde_norway::to_string` for the whole
 //! document. The tests compare both writers on every shape the state has and on random values.
 
+use std::collections::HashMap;
 use std::fmt::{self, Display};
 
 use serde::ser::{self, Serialize};
@@ -25,6 +26,7 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Option<String> {
         out: String::with_capacity(4096),
         stack: Vec::new(),
         next: Slot::Root,
+        references: HashMap::new(),
     };
     value.serialize(&mut e).ok()?;
     Some(e.out)
@@ -47,7 +49,7 @@ impl ser::Error for Unsupported {
 }
 
 /// Where the next node goes: what is already on the current line.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Slot {
     /// The document itself.
     Root,
@@ -64,6 +66,28 @@ struct Frame {
     slot: Slot,
     /// Entries or items written so far.
     count: usize,
+    /// For a certificate reference: whether its text is being written or was copied (see [`References`]).
+    reference: Reference,
+}
+
+/// A certificate reference's text, by what decides it: its `file` (the SHA-256 of the bytes, which every other
+/// field is derived from: see `CertRef`), its field count and its slot. A bulk-created state holds the same
+/// certificate on thousands of recipients; its reference is written once and copied after that.
+type References = HashMap<(String, usize, Slot), String>;
+
+#[derive(Debug)]
+enum Reference {
+    /// Not a certificate reference.
+    No,
+    /// A reference with `fields` fields, starting at `start` in the output; its `file` is not written yet.
+    Open { start: usize, fields: usize },
+    /// Being written: stored under this key when it closes.
+    Writing {
+        start: usize,
+        key: (String, usize, Slot),
+    },
+    /// Copied whole when its `file` was written: its other fields are skipped.
+    Copied,
 }
 
 struct Emitter {
@@ -71,6 +95,7 @@ struct Emitter {
     stack: Vec<Frame>,
     /// The slot of the next node.
     next: Slot,
+    references: References,
 }
 
 type R = Result<(), Unsupported>;
@@ -113,7 +138,41 @@ impl Emitter {
         self.stack.push(Frame {
             slot: self.next,
             count: 0,
+            reference: Reference::No,
         });
+    }
+
+    /// A certificate reference's first field, when it is `file`: if a reference with that file, field count and
+    /// slot was written before, its text is copied and `true` returned (the other fields are then skipped);
+    /// else the reference is written and remembered when it closes.
+    fn copy_reference(&mut self, key: &str, file: &str) -> bool {
+        let Some(frame) = self.stack.last_mut() else {
+            return false;
+        };
+        let Reference::Open { start, fields } = frame.reference else {
+            return false;
+        };
+        if key != "file" || frame.count != 0 {
+            frame.reference = Reference::No;
+            return false;
+        }
+        let memo_key = (file.to_string(), fields, frame.slot);
+        match self.references.get(&memo_key) {
+            Some(text) => {
+                self.out.truncate(start);
+                self.out.push_str(text);
+                frame.count = 1;
+                frame.reference = Reference::Copied;
+                true
+            }
+            None => {
+                frame.reference = Reference::Writing {
+                    start,
+                    key: memo_key,
+                };
+                false
+            }
+        }
     }
 
     /// The column of a mapping's keys, given the slot the mapping was opened in.
@@ -398,8 +457,14 @@ impl ser::Serializer for &mut Emitter {
         self.open();
         Ok(self)
     }
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self, Unsupported> {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Self, Unsupported> {
+        let start = self.out.len();
         self.open();
+        if name == "CertRef" {
+            if let Some(frame) = self.stack.last_mut() {
+                frame.reference = Reference::Open { start, fields: len };
+            }
+        }
         Ok(self)
     }
     fn serialize_struct_variant(
@@ -441,11 +506,39 @@ impl ser::SerializeStruct for &mut Emitter {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
+        let reference = self.stack.last().map(|f| &f.reference);
+        if matches!(reference, Some(Reference::Copied)) {
+            return Ok(());
+        }
+        if matches!(reference, Some(Reference::Open { .. })) {
+            // A reference's `file` is text; a reference whose first field is not is written as it comes.
+            match value.serialize(KeyText) {
+                Ok(file) => {
+                    if self.copy_reference(key, &file) {
+                        return Ok(());
+                    }
+                }
+                Err(_) => {
+                    if let Some(frame) = self.stack.last_mut() {
+                        frame.reference = Reference::No;
+                    }
+                }
+            }
+        }
         self.key(key)?;
         value.serialize(&mut **self)
     }
     fn end(self) -> R {
-        self.close("{}")
+        let reference = self
+            .stack
+            .last_mut()
+            .map(|f| std::mem::replace(&mut f.reference, Reference::No));
+        self.close("{}")?;
+        if let Some(Reference::Writing { start, key }) = reference {
+            let text = self.out[start..].to_string();
+            self.references.insert(key, text);
+        }
+        Ok(())
     }
 }
 
@@ -831,6 +924,56 @@ mod tests {
             });
         }
         assert!(same(&s).is_some());
+    }
+
+    #[test]
+    fn a_certificate_set_on_many_recipients_is_written_as_serde_norway_writes_it() {
+        use crate::cert::Cert;
+        use crate::model::{DesiredState, MailContact, Mailbox};
+        let shared = Cert::from_bytes(vec![9, 9, 9]);
+        let mut s = DesiredState::default();
+        for i in 0..5u128 {
+            s.mail_contacts.push(MailContact {
+                guid: uuid::Uuid::from_u128(i + 1),
+                name: format!("c{i}"),
+                external_email_address: format!("SMTP:c{i}@x.example"),
+                // the shared one first, then also after another value (a different position in its list)
+                user_certificate: Some(if i % 2 == 0 {
+                    vec![shared.clone()]
+                } else {
+                    vec![Cert::from_bytes(vec![i as u8]), shared.clone()]
+                }),
+                user_smime_certificate: (i == 3).then(|| vec![shared.clone()]),
+                ..Default::default()
+            });
+            s.mailboxes.push(Mailbox {
+                guid: uuid::Uuid::from_u128(100 + i),
+                name: format!("m{i}"),
+                user_certificate: Some(vec![shared.clone()]),
+                ..Default::default()
+            });
+        }
+        let text = same(&s).expect("written by the fast writer");
+        assert_eq!(text.matches("certs/").count(), 5 + 2 + 1 + 5, "{text}");
+        // The shared certificate's reference was written once per slot it appears in, then copied.
+        let mut e = Emitter {
+            out: String::new(),
+            stack: Vec::new(),
+            next: Slot::Root,
+            references: HashMap::new(),
+        };
+        s.serialize(&mut e).expect("written");
+        assert_eq!(e.out, text);
+        let distinct_slots = e
+            .references
+            .keys()
+            .filter(|(file, _, _)| file.contains(&shared.sha256_hex()))
+            .count();
+        assert!(
+            distinct_slots <= 2,
+            "{:?}",
+            e.references.keys().collect::<Vec<_>>()
+        );
     }
 
     proptest! {

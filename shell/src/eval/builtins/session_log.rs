@@ -42,7 +42,8 @@ pub struct SessionLog {
     entries: Vec<Entry>,
     /// The source text of each byte value (certificate) already written, by its bytes: a bulk script sets the
     /// same certificate on thousands of recipients, and their entries share one copy of its Base64 text.
-    byte_literals: HashMap<Vec<u8>, Arc<str>>,
+    /// (foldhash: a key is a whole certificate, which SipHash takes several times longer to hash.)
+    byte_literals: HashMap<Vec<u8>, Arc<str>, foldhash::fast::RandomState>,
 }
 
 /// One logged command: its text in pieces, some of them shared with other entries.
@@ -184,7 +185,12 @@ fn typed_text(
     spans: &[(String, Span)],
 ) -> Option<Entry> {
     let text = source.get(c.span.start..c.span.end)?;
-    if c.name != "&" && !text.to_lowercase().starts_with(&c.name.to_lowercase()) {
+    // Typed by name (not `& $cmd`): the text starts with the name. Only that prefix is compared, not the
+    // whole command lower-cased (which holds a certificate's Base64 text in a bulk script).
+    let by_name = text.get(..c.name.len()).is_some_and(|p| {
+        p.eq_ignore_ascii_case(&c.name) || p.to_lowercase() == c.name.to_lowercase()
+    });
+    if c.name != "&" && !by_name {
         return None;
     }
     // a parameter bound from the pipeline points at the command's name
