@@ -675,13 +675,11 @@ pub fn new(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletError> {
             param: None,
             message: e.to_string(),
         })?;
-    ctx.submit(Operation::NewMailContact {
-        contact: contact.clone(),
-    })?;
-    Ok(if ctx.what_if {
-        Vec::new()
-    } else {
-        vec![output(&contact, true)]
+    ctx.submit(Operation::NewMailContact { contact })?;
+    // The contact is shown from the operation just applied (not a copy kept for it).
+    Ok(match ctx.applied.last() {
+        Some(Operation::NewMailContact { contact }) if !ctx.what_if => vec![output(contact, true)],
+        _ => Vec::new(),
     })
 }
 

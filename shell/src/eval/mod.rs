@@ -829,7 +829,15 @@ impl<'s> Evaluator<'s> {
 
     /// `$name` → its value (`$true`, `$null`, automatic variables, `$env:X`, scope qualifiers).
     fn var(&self, name: &str) -> Value {
-        let lower = name.to_lowercase();
+        // Lower-cased without a copy when it already is (most variable names are, e.g. `$bytes`).
+        let lower = if name
+            .bytes()
+            .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
+        {
+            std::borrow::Cow::Owned(name.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(name)
+        };
         if let Some(env) = lower.strip_prefix("env:") {
             return std::env::vars()
                 .find(|(k, _)| k.eq_ignore_ascii_case(env))
@@ -837,7 +845,7 @@ impl<'s> Evaluator<'s> {
                 .unwrap_or(Value::Null);
         }
         let (global, key) = split_scope(&lower);
-        match key.as_str() {
+        match key {
             "true" => return Value::Bool(true),
             "false" => return Value::Bool(false),
             "null" => return Value::Null,
@@ -863,11 +871,11 @@ impl<'s> Evaluator<'s> {
             &self.scopes[..]
         };
         for s in searched.iter().rev() {
-            if let Some(v) = s.vars.get(&key) {
+            if let Some(v) = s.vars.get(key) {
                 return v.clone();
             }
         }
-        match key.as_str() {
+        match key {
             "erroractionpreference" | "warningpreference" => Value::String("Continue".into()),
             _ => Value::Null,
         }
@@ -892,7 +900,7 @@ impl<'s> Evaluator<'s> {
         let lower = name.to_lowercase();
         let (global, key) = split_scope(&lower);
         let idx = if global { 0 } else { self.scopes.len() - 1 };
-        (idx, key)
+        (idx, key.to_string())
     }
 
     /// `$name = v` in the current scope (or the script scope for `$script:`/`$global:`),
@@ -932,10 +940,10 @@ impl<'s> Evaluator<'s> {
         if key == "null" {
             return Ok(());
         }
-        Self::check_writable(&key, span)?;
+        Self::check_writable(key, span)?;
         if !global {
             for scope in self.scopes.iter_mut().rev() {
-                if let Some(slot) = scope.vars.get_mut(&key) {
+                if let Some(slot) = scope.vars.get_mut(key) {
                     *slot = v;
                     return Ok(());
                 }
@@ -1416,7 +1424,7 @@ fn is_compound(st: &Statement) -> bool {
 
 /// `script:x` / `global:x` → (true, "x"); `local:x`, `private:x`, `using:x`, `variable:x` → (false, "x");
 /// `psitem` is `_`.
-fn split_scope(lower: &str) -> (bool, String) {
+fn split_scope(lower: &str) -> (bool, &str) {
     let (global, key) = if let Some(k) = lower
         .strip_prefix("script:")
         .or_else(|| lower.strip_prefix("global:"))
@@ -1433,11 +1441,11 @@ fn split_scope(lower: &str) -> (bool, String) {
         (false, lower)
     };
     let key = if key == "psitem" { "_" } else { key };
-    (global, key.to_string())
+    (global, key)
 }
 
 fn var_key(name: &str) -> String {
-    split_scope(&name.to_lowercase()).1
+    split_scope(&name.to_lowercase()).1.to_string()
 }
 
 /// PowerShell truthiness, with a one-element array judged by its element.
