@@ -1,4 +1,4 @@
-//! Times the phases of a no-op `mailsec plan` (load, backend read, diff, health) and an export save,
+//! Times the phases of a no-op `mailsec plan` (load, backend read, diff, health, coverage) and an export save,
 //! one by one, on the state named by `MAILSEC_STATE` and the backends it (or `MAILSEC_LDAP_*`) names.
 //!
 //! For profiling the `ldap_reconcile` benchmark's work by phase: keep its state and slapd with
@@ -34,10 +34,12 @@ fn main() -> Result<(), String> {
     let at = mailsec_state::clock::now().map_err(|e| e.to_string())?;
     let warnings = plan_warnings(&loaded.state, &live, at);
     lap("health", &mut t0);
+    let not_applied = mailsec_state::plan::not_applied_warnings(&loaded.state, &backends);
+    lap("coverage", &mut t0);
     eprintln!(
         "plan: {} change(s), {} warning(s); total {:.3} s",
         plan.changes.len(),
-        warnings.len(),
+        warnings.len() + not_applied.len(),
         t.elapsed().as_secs_f64()
     );
     if let Some(dir) = std::env::args().nth(1) {

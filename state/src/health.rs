@@ -267,7 +267,10 @@ pub fn plan_warnings(desired: &DesiredState, live: &LiveState, at: OffsetDateTim
     let trust = Trust::effective(desired, live);
     // Each recipient is judged on its own: split them across the cores (a plan may hold 100,000
     // certificates), keeping the order of the warnings.
-    crate::parallel::map_chunks(&recipients, |part| warnings_for(part, &trust, at)).concat()
+    crate::parallel::map_chunks(&recipients, |part| warnings_for(part, &trust, at))
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 fn warnings_for(recipients: &[Recipient], trust: &Trust, at: OffsetDateTime) -> Vec<String> {

@@ -92,10 +92,14 @@ pub fn print_notes(notes: &[String]) {
     }
 }
 
+/// The warnings on stderr, written in large blocks: stderr is unbuffered, and a plan of a large state
+/// may warn 100,000 times (a write per line cost a third of a second).
 pub fn print_warnings(warnings: &[String]) {
+    let mut err = std::io::BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
     for w in warnings {
-        eprintln!("Warning: {w}");
+        let _ = writeln!(err, "Warning: {w}");
     }
+    let _ = err.flush();
 }
 
 pub fn run(store: &Store, args: &PlanArgs) -> i32 {

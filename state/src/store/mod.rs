@@ -4,12 +4,14 @@ mod atomic;
 mod docs;
 mod emit;
 mod error;
+mod hint;
 mod lock;
 pub mod preserve;
 
 pub use atomic::atomic_write;
 pub use docs::{read_doc, write_doc, Doc};
 pub use error::StoreError;
+pub use hint::targets_hint;
 pub use lock::{force_unlock, LockError, LockGuard, LockInfo};
 
 use std::path::{Path, PathBuf};

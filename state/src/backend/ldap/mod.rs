@@ -2,6 +2,7 @@
 //! contacts mailsec owns, and the organization S/MIME config entry, read in bulk and written by delta.
 
 mod connect;
+mod entry;
 pub mod limits;
 pub mod profile;
 pub mod read;
@@ -104,11 +105,13 @@ impl LdapDirectory {
 
     fn read_snapshot(&self) -> Result<LiveState, LdapError> {
         let mut ldap = self.connection()?;
-        let snap = self.rt.block_on(read::read(&mut ldap, &self.settings))?;
+        let mut snap = self.rt.block_on(read::read(&mut ldap, &self.settings))?;
+        // The objects move into the live state: apply keeps only the entries' DNs and the config's
+        // stored settings (copying 100,000 objects with their certificates cost a second).
         let live = LiveState {
             smime_config: snap.config.clone(),
-            mailboxes: snap.mailboxes.clone(),
-            mail_contacts: snap.contacts.clone(),
+            mailboxes: std::mem::take(&mut snap.mailboxes),
+            mail_contacts: std::mem::take(&mut snap.contacts),
             owned: snap
                 .entries
                 .iter()

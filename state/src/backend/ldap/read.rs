@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
-use ldap3::{Ldap, Scope, SearchEntry};
+use ldap3::{Ldap, Scope};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::profile::{config_json, same_attr, Carry, Profile, CONFIG_PREFIX, OWNED_PREFIX};
+use super::entry::Entry;
+use super::profile::{config_json, Carry, Profile, CONFIG_PREFIX, OWNED_PREFIX};
 use super::settings::LdapSettings;
 use super::LdapError;
 use crate::cert::Cert;
@@ -102,7 +103,7 @@ async fn read_mailboxes(
     let mut out = Vec::new();
     for base in &s.mailbox_bases {
         Search::new(s, base, &filter, &attrs)
-            .run(ldap, |e| {
+            .run(ldap, |mut e| {
                 // Contacts live under their own base on OpenLDAP, where both are inetOrgPerson.
                 if bases.in_contacts(&e.dn) || bases.excluded(&e.dn) {
                     return Ok(());
@@ -111,7 +112,7 @@ async fn read_mailboxes(
                 if !seen.insert(guid) {
                     return Ok(()); // overlapping mailbox bases
                 }
-                let m = mailbox(p, &e, guid)?;
+                let m = mailbox(p, &mut e, guid)?;
                 out.push((m, EntryRef { dn: e.dn, owned }));
                 Ok(())
             })
@@ -130,12 +131,12 @@ async fn read_contacts(
     let bases = Bases::of(s);
     let mut out = Vec::new();
     let found = Search::new(s, &contact_base(s, p), p.contact_filter(), &attrs)
-        .run(ldap, |e| {
+        .run(ldap, |mut e| {
             if bases.excluded(&e.dn) {
                 return Ok(());
             }
             let (guid, owned) = guid_of(p, &e)?;
-            let c = contact(p, &e, guid)?;
+            let c = contact(p, &mut e, guid)?;
             out.push((c, EntryRef { dn: e.dn, owned }));
             Ok(())
         })
@@ -167,11 +168,15 @@ async fn read_config(
         }
         return Ok(());
     };
-    let e = SearchEntry::construct(raw);
+    let e = Entry::from_result(raw).map_err(|err| LdapError::Entry {
+        dn: s.config_dn.clone(),
+        message: err.to_string(),
+    })?;
     snap.config_exists = true;
-    let descriptions: Vec<String> = values(&e, "description")
-        .into_iter()
-        .map(|v| String::from_utf8_lossy(&v).into_owned())
+    let descriptions: Vec<String> = e
+        .all("description")
+        .iter()
+        .map(|v| String::from_utf8_lossy(v).into_owned())
         .collect();
     let bad = |message: String| LdapError::Entry {
         dn: e.dn.clone(),
@@ -188,10 +193,10 @@ async fn read_config(
             )))
         }
     };
-    let cas = values(&e, p.ca_attr());
+    let cas = e.all(p.ca_attr());
     let mut all = settings.clone();
     if !cas.is_empty() {
-        let p7 = crate::cert::write_pkcs7(&cas).map_err(|err| LdapError::Entry {
+        let p7 = crate::cert::write_pkcs7(cas).map_err(|err| LdapError::Entry {
             dn: e.dn.clone(),
             message: format!("its CA certificates cannot be collected: {err}"),
         })?;
@@ -233,7 +238,7 @@ impl Search {
     async fn run(
         self,
         ldap: &mut Ldap,
-        mut each: impl FnMut(SearchEntry) -> Result<(), LdapError>,
+        mut each: impl FnMut(Entry) -> Result<(), LdapError>,
     ) -> Result<bool, LdapError> {
         let adapters: Vec<Box<dyn Adapter<_, _>>> = vec![
             Box::new(EntriesOnly::new()),
@@ -254,7 +259,11 @@ impl Search {
             .await
             .map_err(|e| LdapError::io(&self.base, e))?
         {
-            each(SearchEntry::construct(entry))?;
+            let entry = Entry::from_result(entry).map_err(|err| LdapError::Entry {
+                dn: self.base.clone(),
+                message: err.to_string(),
+            })?;
+            each(entry)?;
         }
         let res = stream.finish().await;
         match res.rc {
@@ -295,35 +304,25 @@ async fn classes_of(ldap: &mut Ldap, dn: &str) -> Result<Option<Vec<String>>, Ld
         return Ok(None);
     }
     let (entries, _) = res.success().map_err(|e| LdapError::io(dn, e))?;
-    Ok(entries.into_iter().next().map(|raw| {
-        values(&SearchEntry::construct(raw), "objectClass")
-            .into_iter()
-            .map(|v| String::from_utf8_lossy(&v).into_owned())
-            .collect()
-    }))
-}
-
-/// Every value of `attr` in the entry, text or binary (ldap3 puts a value in `bin_attrs` only when it
-/// is not UTF-8, so a binary attribute may come back in either map).
-pub fn values(e: &SearchEntry, attr: &str) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    for (k, vs) in &e.attrs {
-        if same_attr(k, attr) {
-            out.extend(vs.iter().map(|v| v.as_bytes().to_vec()));
-        }
-    }
-    for (k, vs) in &e.bin_attrs {
-        if same_attr(k, attr) {
-            out.extend(vs.iter().cloned());
-        }
-    }
-    out
+    let Some(raw) = entries.into_iter().next() else {
+        return Ok(None);
+    };
+    let e = Entry::from_result(raw).map_err(|err| LdapError::Entry {
+        dn: dn.to_string(),
+        message: err.to_string(),
+    })?;
+    Ok(Some(
+        e.all("objectClass")
+            .iter()
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect(),
+    ))
 }
 
 /// The object's id: the Guid in mailsec's marker when the entry is mailsec's, else the server's id.
-fn guid_of(p: &Profile, e: &SearchEntry) -> Result<(Uuid, bool), LdapError> {
-    for v in values(e, p.marker_attr()) {
-        if let Some(g) = std::str::from_utf8(&v)
+fn guid_of(p: &Profile, e: &Entry) -> Result<(Uuid, bool), LdapError> {
+    for v in e.all(p.marker_attr()) {
+        if let Some(g) = std::str::from_utf8(v)
             .ok()
             .and_then(|t| t.strip_prefix(OWNED_PREFIX))
         {
@@ -334,16 +333,13 @@ fn guid_of(p: &Profile, e: &SearchEntry) -> Result<(Uuid, bool), LdapError> {
             return Ok((guid, true));
         }
     }
-    let raw = values(e, p.id_attr())
-        .into_iter()
-        .next()
-        .ok_or_else(|| LdapError::Entry {
-            dn: e.dn.clone(),
-            message: format!(
-                "the server returned no {}; the bind account must be allowed to read it",
-                p.id_attr()
-            ),
-        })?;
+    let raw = e.all(p.id_attr()).first().ok_or_else(|| LdapError::Entry {
+        dn: e.dn.clone(),
+        message: format!(
+            "the server returned no {}; the bind account must be allowed to read it",
+            p.id_attr()
+        ),
+    })?;
     let guid = if p.id_attr() == "objectGUID" {
         let b: [u8; 16] = raw.as_slice().try_into().map_err(|_| LdapError::Entry {
             dn: e.dn.clone(),
@@ -351,53 +347,13 @@ fn guid_of(p: &Profile, e: &SearchEntry) -> Result<(Uuid, bool), LdapError> {
         })?;
         Uuid::from_bytes_le(b)
     } else {
-        let t = String::from_utf8_lossy(&raw);
+        let t = String::from_utf8_lossy(raw);
         Uuid::parse_str(t.trim()).map_err(|err| LdapError::Entry {
             dn: e.dn.clone(),
             message: format!("entryUUID '{t}': {err}"),
         })?
     };
     Ok((guid, false))
-}
-
-/// One entry's values by attribute (base name, lowercased), text and binary together.
-struct Values<'e> {
-    by_attr: HashMap<String, Vec<&'e [u8]>>,
-}
-
-impl<'e> Values<'e> {
-    fn of(e: &'e SearchEntry) -> Values<'e> {
-        let mut by_attr: HashMap<String, Vec<&'e [u8]>> = HashMap::new();
-        let base = |k: &str| k.split(';').next().unwrap_or_default().to_ascii_lowercase();
-        for (k, vs) in &e.attrs {
-            by_attr
-                .entry(base(k))
-                .or_default()
-                .extend(vs.iter().map(|v| v.as_bytes()));
-        }
-        for (k, vs) in &e.bin_attrs {
-            by_attr
-                .entry(base(k))
-                .or_default()
-                .extend(vs.iter().map(Vec::as_slice));
-        }
-        Values { by_attr }
-    }
-
-    fn all(&self, attr: &str) -> &[&'e [u8]] {
-        let key = attr
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        self.by_attr.get(&key).map(Vec::as_slice).unwrap_or(&[])
-    }
-
-    fn first(&self, attr: &str) -> Option<String> {
-        self.all(attr)
-            .first()
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-    }
 }
 
 /// A managed property's value as read.
@@ -430,21 +386,30 @@ impl Prop {
     }
 }
 
-/// The entry's managed properties, by the profile's mapping.
-fn props(p: &Profile, kind: ObjectKind, v: &Values) -> Vec<(&'static str, Prop)> {
+/// The entry's managed properties, by the profile's mapping. Certificate values are moved out of
+/// the entry (each is held once); text values are copied, so one attribute may carry two properties.
+fn props(p: &Profile, kind: ObjectKind, e: &mut Entry) -> Vec<(&'static str, Prop)> {
     let mut out = Vec::new();
     for a in p.attrs(kind) {
-        let vals = v.all(a.attribute);
-        if vals.is_empty() {
-            continue;
-        }
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         let prop = match a.carry {
-            Carry::Text => Prop::Text(text(vals[0])),
-            Carry::BareAddress => Prop::Text(format!("SMTP:{}", text(vals[0]))),
-            Carry::TextSet => Prop::Texts(vals.iter().map(|b| text(b)).collect()),
             Carry::Certs | Carry::CertsReplaceOnly => {
-                Prop::Certs(vals.iter().map(|b| Cert::from_bytes(b.to_vec())).collect())
+                let vals = e.take(a.attribute);
+                if vals.is_empty() {
+                    continue;
+                }
+                Prop::Certs(vals.into_iter().map(Cert::from_bytes).collect())
+            }
+            carry => {
+                let vals = e.all(a.attribute);
+                let Some(first) = vals.first() else {
+                    continue;
+                };
+                match carry {
+                    Carry::BareAddress => Prop::Text(format!("SMTP:{}", text(first))),
+                    Carry::TextSet => Prop::Texts(vals.iter().map(|b| text(b)).collect()),
+                    _ => Prop::Text(text(first)),
+                }
             }
         };
         out.push((a.property, prop));
@@ -453,15 +418,14 @@ fn props(p: &Profile, kind: ObjectKind, v: &Values) -> Vec<(&'static str, Prop)>
 }
 
 /// The mailbox an entry holds: built field by field (no JSON round trip: 50,000 of them are read at once).
-fn mailbox(p: &Profile, e: &SearchEntry, guid: Uuid) -> Result<Mailbox, LdapError> {
-    let v = Values::of(e);
+fn mailbox(p: &Profile, e: &mut Entry, guid: Uuid) -> Result<Mailbox, LdapError> {
     let mut m = Mailbox {
         guid,
         name: rdn_value(&e.dn),
         distinguished_name: Some(e.dn.clone()),
         ..Mailbox::default()
     };
-    for (prop, val) in props(p, ObjectKind::Mailbox, &v) {
+    for (prop, val) in props(p, ObjectKind::Mailbox, e) {
         match prop {
             "Name" => m.name = val.text().unwrap_or_default(),
             "DisplayName" => m.display_name = val.text(),
@@ -475,29 +439,28 @@ fn mailbox(p: &Profile, e: &SearchEntry, guid: Uuid) -> Result<Mailbox, LdapErro
     }
     match p.kind {
         crate::model::LdapProfile::Openldap => {
-            if let Some(uid) = v.first("uid") {
+            if let Some(uid) = e.first("uid") {
                 m.alias = Some(uid.clone());
                 m.sam_account_name = Some(uid);
             }
         }
         crate::model::LdapProfile::ActiveDirectory => {
-            m.sam_account_name = v.first("sAMAccountName");
-            m.user_principal_name = v.first("userPrincipalName");
+            m.sam_account_name = e.first("sAMAccountName");
+            m.user_principal_name = e.first("userPrincipalName");
         }
     }
     Ok(m)
 }
 
 /// The mail contact an entry holds.
-fn contact(p: &Profile, e: &SearchEntry, guid: Uuid) -> Result<MailContact, LdapError> {
-    let v = Values::of(e);
+fn contact(p: &Profile, e: &mut Entry, guid: Uuid) -> Result<MailContact, LdapError> {
     let mut c = MailContact {
         guid,
         name: rdn_value(&e.dn),
         distinguished_name: Some(e.dn.clone()),
         ..MailContact::default()
     };
-    for (prop, val) in props(p, ObjectKind::MailContact, &v) {
+    for (prop, val) in props(p, ObjectKind::MailContact, e) {
         match prop {
             "Name" => c.name = val.text().unwrap_or_default(),
             "ExternalEmailAddress" => c.external_email_address = val.text().unwrap_or_default(),
@@ -515,7 +478,7 @@ fn contact(p: &Profile, e: &SearchEntry, guid: Uuid) -> Result<MailContact, Ldap
     }
     if p.kind == crate::model::LdapProfile::Openldap {
         // The contact's one address is its mail: the primary SMTP address is the same.
-        if let Some(mail) = v.first("mail") {
+        if let Some(mail) = e.first("mail") {
             c.email_addresses = Some(vec![format!("SMTP:{mail}")]);
             c.primary_smtp_address = Some(mail);
         }
@@ -523,7 +486,7 @@ fn contact(p: &Profile, e: &SearchEntry, guid: Uuid) -> Result<MailContact, Ldap
     Ok(c)
 }
 
-fn unmapped(e: &SearchEntry, property: &str) -> LdapError {
+fn unmapped(e: &Entry, property: &str) -> LdapError {
     LdapError::Entry {
         dn: e.dn.clone(),
         message: format!(
