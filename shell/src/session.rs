@@ -212,13 +212,12 @@ pub fn execute(ev: &mut Evaluator, script: &Script, ast: &Ast, output: OutputFor
         matches!(line.trim().to_lowercase().as_str(), "y" | "yes")
     };
     let result = if output == OutputFormat::Table {
-        let mut io = Io {
-            out: &mut out,
-            report: &mut report,
-            warn: &mut warn,
-            confirm: if interactive { Some(&mut ask) } else { None },
-            table: None,
-        };
+        let mut io = Io::new(
+            &mut out,
+            &mut report,
+            &mut warn,
+            if interactive { Some(&mut ask) } else { None },
+        );
         ev.run(ast, &mut io)
     } else {
         let mut result = Ok(());
@@ -239,13 +238,12 @@ pub fn execute(ev: &mut Evaluator, script: &Script, ast: &Ast, output: OutputFor
                 } else {
                     &mut out
                 };
-                let mut io = Io {
-                    out: sink,
-                    report: &mut report,
-                    warn: &mut warn,
-                    confirm: if interactive { Some(&mut ask) } else { None },
-                    table: None,
-                };
+                let mut io = Io::new(
+                    sink,
+                    &mut report,
+                    &mut warn,
+                    if interactive { Some(&mut ask) } else { None },
+                );
                 ev.run(&one, &mut io)
             };
             if !buffer.is_empty() {

@@ -19,7 +19,24 @@ pub struct HostTable {
     cells: TableCells,
 }
 
-impl Io<'_> {
+impl<'a> Io<'a> {
+    /// The host for one run or REPL line: output to `out`, errors to `report`, warnings to `warn`, questions to
+    /// `confirm` (`None` when nobody can answer).
+    pub fn new(
+        out: &'a mut dyn std::io::Write,
+        report: &'a mut dyn FnMut(&RuntimeError),
+        warn: &'a mut dyn FnMut(&str),
+        confirm: Option<&'a mut dyn FnMut(&str) -> bool>,
+    ) -> Self {
+        Io {
+            out,
+            report,
+            warn,
+            confirm,
+            table: None,
+        }
+    }
+
     /// Show a statement's output values: objects shown as a table join the open table when they are of its type
     /// and columns; anything else ends it and is shown as [`format::render`] lays it out.
     pub fn show(&mut self, values: &[Value]) {
@@ -131,13 +148,7 @@ mod tests {
         {
             let mut report = |_: &RuntimeError| {};
             let mut warn = |w: &str| events.push(w.to_string());
-            let mut io = Io {
-                out: &mut out,
-                report: &mut report,
-                warn: &mut warn,
-                confirm: None,
-                table: None,
-            };
+            let mut io = Io::new(&mut out, &mut report, &mut warn, None);
             for (n, values) in statements.iter().enumerate() {
                 io.show(values);
                 if warn_after == Some(n) {

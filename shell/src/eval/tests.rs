@@ -33,13 +33,7 @@ fn run_here(src: &str) -> Ran {
         let mut report = |e: &RuntimeError| errors.push(e.clone());
         let mut warn = |_: &str| {};
         let script = parse_script(src).unwrap_or_else(|e| panic!("{src}: {e:#?}"));
-        let mut io = Io {
-            out: &mut out,
-            report: &mut report,
-            warn: &mut warn,
-            confirm: None,
-            table: None,
-        };
+        let mut io = Io::new(&mut out, &mut report, &mut warn, None);
         let t = ev.run(&script, &mut io).err();
         (t, ev.had_error, ev.exit_code)
     };
@@ -893,13 +887,7 @@ fn script_param_block_uses_defaults_and_arguments() {
         ev.set_script_args(vec!["-Count".into(), "5".into(), "fabrikam.com".into()]);
         let mut report = |e: &RuntimeError| panic!("{}", e.message);
         let mut warn = |_: &str| {};
-        let mut io = Io {
-            out: &mut out,
-            report: &mut report,
-            warn: &mut warn,
-            confirm: None,
-            table: None,
-        };
+        let mut io = Io::new(&mut out, &mut report, &mut warn, None);
         ev.run(&parse_script(src).unwrap(), &mut io).unwrap();
     }
     assert_eq!(String::from_utf8_lossy(&out), "fabrikam.com x5\n");

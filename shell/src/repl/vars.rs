@@ -72,13 +72,7 @@ mod tests {
         let mut report = |_: &RuntimeError| {};
         let mut warn = |_: &str| {};
         let script = parse_script(src).expect("parses");
-        let mut io = Io {
-            out: &mut out,
-            report: &mut report,
-            warn: &mut warn,
-            confirm: None,
-            table: None,
-        };
+        let mut io = Io::new(&mut out, &mut report, &mut warn, None);
         let _ = p.evaluator().run(&script, &mut io);
         drop(io);
         String::from_utf8_lossy(&out).into_owned()

@@ -134,13 +134,7 @@ mod tests {
         let mut out = Vec::new();
         let mut report = |e: &crate::eval::RuntimeError| panic!("{src}: {e:?}");
         let mut warn = |_: &str| {};
-        let mut io = crate::eval::Io {
-            out: &mut out,
-            report: &mut report,
-            warn: &mut warn,
-            confirm: None,
-            table: None,
-        };
+        let mut io = crate::eval::Io::new(&mut out, &mut report, &mut warn, None);
         ev.run(&script, &mut io)
             .unwrap_or_else(|e| panic!("{src}: {e:?}"));
         ev.var("r")

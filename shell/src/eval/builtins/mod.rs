@@ -473,17 +473,16 @@ pub(crate) mod testing {
         ev.set_source(src);
         let terminated = {
             let mut ask = |_: &str| answer.unwrap_or(false);
-            let mut io = Io {
-                out: &mut out,
-                report: &mut report,
-                warn: &mut warn,
-                confirm: if answer.is_some() {
+            let mut io = Io::new(
+                &mut out,
+                &mut report,
+                &mut warn,
+                if answer.is_some() {
                     Some(&mut ask)
                 } else {
                     None
                 },
-                table: None,
-            };
+            );
             ev.run(&script, &mut io).err()
         };
         Outcome {
@@ -618,7 +617,7 @@ mod tests {
                 let mut out = Vec::new();
                 let mut report = |_: &RuntimeError| {};
                 let mut warn = |_: &str| {};
-                let mut io = Io { out: &mut out, report: &mut report, warn: &mut warn, confirm: None, table: None };
+                let mut io = Io::new(&mut out, &mut report, &mut warn, None);
                 let _ = super::run(b.name, span, &args, input.as_deref(), &mut io, dir.path());
             }
             crate::format::transcript::stop_all();
