@@ -64,7 +64,7 @@ impl<'a> Io<'a> {
                 )
                 .unwrap_or(values.len());
             let columns = format::default_columns(first);
-            let open = match self.table.take() {
+            let mut open = match self.table.take() {
                 Some(t) if t.type_name == first.type_name && t.columns == columns => t,
                 other => {
                     self.table = other;
@@ -76,7 +76,6 @@ impl<'a> Io<'a> {
                     }
                 }
             };
-            let mut open = open;
             for v in &values[i..j] {
                 open.cells.push(v, &open.columns);
             }
