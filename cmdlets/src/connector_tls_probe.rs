@@ -280,7 +280,7 @@ pub fn validate(args: &Bound, ctx: &mut Context) -> Result<Vec<Value>, CmdletErr
     let o = options(args)?;
     let outcomes = run_probe(ctx, &probed, &o)?;
     ctx.warn(NO_TEST_MESSAGE);
-    let recips = Value::Array(recipients.iter().cloned().map(Value::String).collect());
+    let recips = Value::array(recipients.iter().cloned().map(Value::String).collect());
     Ok(outcomes
         .iter()
         .map(|x| {
@@ -382,10 +382,13 @@ mod tests {
         .unwrap();
         assert_eq!(out.len(), 2);
         assert_eq!(
-            out[0].property("TlsVersion"),
+            out[0].property("TlsVersion").as_deref(),
             Some(&Value::String("TLSv1.3".into()))
         );
-        assert_eq!(out[0].property("Accepted"), Some(&Value::Bool(true)));
+        assert_eq!(
+            out[0].property("Accepted").as_deref(),
+            Some(&Value::Bool(true))
+        );
         let asked = fake.asked.borrow();
         assert_eq!((asked[0].1, asked[0].2), (2525, 5));
     }
@@ -430,7 +433,7 @@ mod tests {
                 ("Identity", Value::String("Fabrikam TLS".into())),
                 (
                     "Recipients",
-                    Value::Array(vec![
+                    Value::array(vec![
                         Value::String("a@sub.fabrikam.example".into()),
                         Value::String("b@sub.fabrikam.example".into()),
                     ]),
@@ -441,11 +444,11 @@ mod tests {
         .unwrap();
         assert_eq!(out.len(), 1, "one domain, probed once");
         assert_eq!(
-            out[0].property("Host"),
+            out[0].property("Host").as_deref(),
             Some(&Value::String("sub.fabrikam.example".into()))
         );
         assert_eq!(
-            out[0].property("TestMessageSent"),
+            out[0].property("TestMessageSent").as_deref(),
             Some(&Value::Bool(false))
         );
         assert!(ctx

@@ -21,7 +21,10 @@ pub fn to_string(param: &str, v: &Value) -> Result<String, CmdletError> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Int(_) | Value::Double(_) | Value::Bool(_) => Ok(v.to_string()),
-        Value::Array(a) if a.len() == 1 => to_string(param, &a[0]),
+        // A one-element list is its element; not a list that holds only itself.
+        Value::Array(a) if a.len() == 1 && !matches!(&a.read()[0], Value::Array(_)) => {
+            to_string(param, &a.read()[0])
+        }
         other => Err(transform(param, other, "System.String")),
     }
 }
@@ -57,9 +60,14 @@ pub fn to_bytes(param: &str, v: &Value) -> Result<Vec<u8>, CmdletError> {
         Value::Bytes(b) => Ok(b.clone()),
         Value::Cert(c) => Ok(c.bytes().to_vec()),
         Value::Array(items)
-            if !items.is_empty() && items.iter().all(|i| matches!(i, Value::Int(0..=255))) =>
+            if !items.is_empty()
+                && items
+                    .read()
+                    .iter()
+                    .all(|i| matches!(i, Value::Int(0..=255))) =>
         {
             Ok(items
+                .read()
                 .iter()
                 .filter_map(|i| match i {
                     Value::Int(n) => u8::try_from(*n).ok(),
@@ -130,7 +138,7 @@ fn multi<T>(
         Value::Null => Ok(MultiEdit::Replace(Vec::new())),
         Value::Hashtable(entries) => {
             let (mut add, mut remove) = (Vec::new(), Vec::new());
-            for (k, val) in entries {
+            for (k, val) in entries.read().iter() {
                 match k.to_ascii_lowercase().as_str() {
                     "add" | "+" => add.extend(one(val)?),
                     "remove" | "-" => remove.extend(one(val)?),
@@ -155,10 +163,11 @@ pub fn to_multi_bytes(param: &str, v: &Value) -> Result<MultiEdit<Vec<u8>>, Cmdl
     let one = |v: &Value| -> Result<Vec<Vec<u8>>, CmdletError> {
         match v {
             Value::Null => Ok(Vec::new()),
-            Value::Array(items) if items.iter().all(|i| matches!(i, Value::Int(_))) => {
+            Value::Array(items) if items.read().iter().all(|i| matches!(i, Value::Int(_))) => {
                 Ok(vec![to_bytes(param, v)?])
             }
             Value::Array(items) => items
+                .read()
                 .iter()
                 .filter(|i| !matches!(i, Value::Null))
                 .map(|i| to_bytes(param, i))
@@ -173,7 +182,7 @@ pub fn to_multi_string(param: &str, v: &Value) -> Result<MultiEdit<String>, Cmdl
     let one = |v: &Value| -> Result<Vec<String>, CmdletError> {
         match v {
             Value::Null => Ok(Vec::new()),
-            Value::Array(items) => items.iter().map(|i| to_string(param, i)).collect(),
+            Value::Array(items) => items.read().iter().map(|i| to_string(param, i)).collect(),
             other => Ok(vec![to_string(param, other)?]),
         }
     };
@@ -423,6 +432,7 @@ pub fn proxy_addresses(
 pub fn to_flags(param: &str, v: &Value, allowed: &[&'static str]) -> Result<String, CmdletError> {
     let items: Vec<String> = match v {
         Value::Array(a) => a
+            .read()
             .iter()
             .map(|i| to_string(param, i))
             .collect::<Result<_, _>>()?,
@@ -496,7 +506,7 @@ pub fn property_json(
         ParamType::EnumArray(_, allowed) => {
             let items: Vec<Value> = match v {
                 Value::Null => Vec::new(),
-                Value::Array(a) => a.clone(),
+                Value::Array(a) => a.to_vec(),
                 other => vec![other.clone()],
             };
             let mut out = Vec::new();
@@ -621,12 +631,12 @@ mod tests {
             to_multi_bytes("P", &one).unwrap(),
             MultiEdit::Replace(vec![vec![1, 2]])
         );
-        let nums = Value::Array(vec![Value::Int(48), Value::Int(130)]);
+        let nums = Value::array(vec![Value::Int(48), Value::Int(130)]);
         assert_eq!(
             to_multi_bytes("P", &nums).unwrap(),
             MultiEdit::Replace(vec![vec![48, 130]])
         );
-        let list = Value::Array(vec![Value::Bytes(vec![1]), Value::Bytes(vec![2])]);
+        let list = Value::array(vec![Value::Bytes(vec![1]), Value::Bytes(vec![2])]);
         assert_eq!(
             to_multi_bytes("P", &list).unwrap(),
             MultiEdit::Replace(vec![vec![1], vec![2]])
@@ -643,7 +653,7 @@ mod tests {
 
     #[test]
     fn hashtable_edits() {
-        let h = Value::Hashtable(vec![
+        let h = Value::hashtable(vec![
             ("Add".into(), Value::String("c.com".into())),
             ("Remove".into(), Value::String("A.com".into())),
         ]);
@@ -653,7 +663,7 @@ mod tests {
             edit.resolve(&cur, |a, b| a.eq_ignore_ascii_case(b)),
             vec!["b.com", "c.com"]
         );
-        let bad = Value::Hashtable(vec![("Replace".into(), Value::Null)]);
+        let bad = Value::hashtable(vec![("Replace".into(), Value::Null)]);
         assert!(to_multi_string("P", &bad)
             .unwrap_err()
             .to_string()

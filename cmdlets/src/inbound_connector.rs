@@ -74,7 +74,7 @@ impl ConnectorKind for InboundConnector {
     fn shown(&self) -> Vec<(String, Value)> {
         vec![(
             "SenderDomains".into(),
-            Value::Array(
+            Value::array(
                 self.SenderDomains
                     .iter()
                     .map(|d| Value::String(format!("smtp:{d};1")))

@@ -22,6 +22,7 @@ mod recipient_common;
 pub mod recipients;
 pub mod registry;
 pub mod send_connector;
+pub mod shared;
 pub mod signature;
 pub mod smime_config;
 pub mod to_value;

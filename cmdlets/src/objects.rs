@@ -19,7 +19,7 @@ pub fn from_json(v: &Json) -> Value {
             .map(Value::Int)
             .unwrap_or_else(|| Value::Double(n.as_f64().unwrap_or_default())),
         Json::String(s) => Value::String(s.clone()),
-        Json::Array(a) => Value::Array(a.iter().map(from_json).collect()),
+        Json::Array(a) => Value::array(a.iter().map(from_json).collect()),
         Json::Object(m) if m.contains_key("file") && m.contains_key("format") => {
             match serde_json::from_value::<CertRef>(v.clone())
                 .ok()
@@ -35,7 +35,7 @@ pub fn from_json(v: &Json) -> Value {
             }
         }
         Json::Object(m) => {
-            Value::Hashtable(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+            Value::hashtable(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
         }
     }
 }
@@ -48,7 +48,7 @@ pub fn object_of<T: Serialize>(
     default_columns: Vec<&'static str>,
 ) -> Value {
     let mut props: Vec<(String, Value)> = match to_value(obj) {
-        Ok(Value::Hashtable(m)) => m,
+        Ok(Value::Hashtable(m)) => m.into_inner(),
         _ => Vec::new(),
     };
     props.extend(extra);
@@ -113,7 +113,7 @@ pub fn present<T: Serialize>(
     default_columns: Vec<&'static str>,
 ) -> Value {
     let model = match to_value(obj) {
-        Ok(Value::Hashtable(m)) => m,
+        Ok(Value::Hashtable(m)) => m.into_inner(),
         _ => Vec::new(),
     };
     // A slot keeps the name it was given under (the layout's own spelling: positions match exactly).

@@ -280,7 +280,7 @@ fn is_empty(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.iter().all(is_empty),
+        Value::Array(a) => a.read().iter().all(is_empty),
         _ => false,
     }
 }
@@ -340,7 +340,7 @@ fn compare(v: &Value, op: Op, operand: &Operand) -> bool {
         };
     }
     let any = match v {
-        Value::Array(items) => items.iter().any(|i| scalar_matches(i, op, operand)),
+        Value::Array(items) => items.read().iter().any(|i| scalar_matches(i, op, operand)),
         other => scalar_matches(other, op, operand),
     };
     match op {
@@ -364,7 +364,7 @@ mod tests {
                 ("DisplayName".into(), Value::Null),
                 (
                     "EmailAddresses".into(),
-                    Value::Array(vec![
+                    Value::array(vec![
                         Value::String("SMTP:baptiste@contoso.com".into()),
                         Value::String("smtp:b@contoso.com".into()),
                     ]),

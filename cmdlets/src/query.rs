@@ -64,7 +64,7 @@ fn anr_matches(o: &Object, anr: &str) -> bool {
         || starts(&format!("{first} {last}"))
         || starts(&format!("{last} {first}"))
         || match o.get("EmailAddresses") {
-            Some(Value::Array(items)) => items.iter().any(|i| {
+            Some(Value::Array(items)) => items.read().iter().any(|i| {
                 let s = i.to_string();
                 starts(s.split_once(':').map_or(s.as_str(), |(_, r)| r))
             }),
@@ -129,7 +129,7 @@ impl Query<'_> {
             .transpose()?;
         let types: Option<Vec<String>> = match args.get("RecipientTypeDetails") {
             None | Some(Value::Null) => None,
-            Some(Value::Array(a)) => Some(a.iter().map(|v| v.to_string()).collect()),
+            Some(Value::Array(a)) => Some(a.read().iter().map(|v| v.to_string()).collect()),
             Some(v) => Some(
                 v.to_string()
                     .split(',')

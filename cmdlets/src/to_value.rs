@@ -43,7 +43,7 @@ fn float(v: f64) -> Value {
 
 /// `{variant: value}`, serde's external tagging, as serde_json writes it.
 fn tagged(variant: &'static str, v: Value) -> Value {
-    Value::Hashtable(vec![(variant.to_string(), v)])
+    Value::hashtable(vec![(variant.to_string(), v)])
 }
 
 impl ser::Serializer for ToValue {
@@ -112,7 +112,7 @@ impl ser::Serializer for ToValue {
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Value, Error> {
         // serde_json writes bytes as an array of numbers.
-        Ok(Value::Array(
+        Ok(Value::array(
             v.iter().map(|b| Value::Int((*b).into())).collect(),
         ))
     }
@@ -216,7 +216,7 @@ struct Seq {
 
 impl Seq {
     fn finish(self) -> Value {
-        let array = Value::Array(self.items);
+        let array = Value::array(self.items);
         match self.variant {
             Some(v) => tagged(v, array),
             None => array,
@@ -276,7 +276,7 @@ impl Map {
                     .collect(),
             ))
         } else {
-            Value::Hashtable(self.entries)
+            Value::hashtable(self.entries)
         };
         match self.variant {
             Some(v) => tagged(v, object),
@@ -295,10 +295,13 @@ fn to_json(v: &Value) -> Json {
             .map(Json::Number)
             .unwrap_or(Json::Null),
         Value::String(s) => Json::String(s.clone()),
-        Value::Array(a) => Json::Array(a.iter().map(to_json).collect()),
-        Value::Hashtable(h) => {
-            Json::Object(h.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
-        }
+        Value::Array(a) => Json::Array(a.read().iter().map(to_json).collect()),
+        Value::Hashtable(h) => Json::Object(
+            h.read()
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect(),
+        ),
         Value::Bytes(b) => Json::Array(b.iter().map(|x| Json::from(*x)).collect()),
         Value::Cert(_) | Value::Object(_) => Json::Null,
     }

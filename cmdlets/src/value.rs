@@ -1,8 +1,11 @@
 //! Values that flow through the shell and into cmdlet parameters (PowerShell's object model, the part mailsec needs).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use mailsec_state::cert::Cert;
+
+pub use crate::shared::{InUse, List, ListKind, Shared, Table};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -15,9 +18,10 @@ pub enum Value {
     Bytes(Vec<u8>),
     /// A certificate value as a cmdlet returns it (binds wherever `byte[]` does).
     Cert(Cert),
-    Array(Vec<Value>),
-    /// `@{ Add = ...; Remove = ... }`; keys keep their order.
-    Hashtable(Vec<(String, Value)>),
+    /// An array, ArrayList or certificate collection: a reference type, shared by every copy.
+    Array(List),
+    /// `@{ Add = ...; Remove = ... }`; keys keep their order. A reference type, shared by every copy.
+    Hashtable(Table),
     Object(Object),
 }
 
@@ -40,6 +44,16 @@ impl Object {
 }
 
 impl Value {
+    /// A new `System.Object[]`.
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::Array(List::new(ListKind::Array, items))
+    }
+
+    /// A new hashtable.
+    pub fn hashtable(entries: Vec<(String, Value)>) -> Value {
+        Value::Hashtable(Shared::new(entries))
+    }
+
     pub fn type_name(&self) -> &str {
         match self {
             Value::Null => "null",
@@ -49,7 +63,7 @@ impl Value {
             Value::String(_) => "System.String",
             Value::Bytes(_) => "System.Byte[]",
             Value::Cert(_) => "System.Byte[]",
-            Value::Array(_) => "System.Object[]",
+            Value::Array(l) => l.kind().type_name(),
             Value::Hashtable(_) => "System.Collections.Hashtable",
             Value::Object(o) => &o.type_name,
         }
@@ -69,22 +83,70 @@ impl Value {
         }
     }
 
-    /// Look up a property (objects and hashtables).
-    pub fn property(&self, name: &str) -> Option<&Value> {
+    /// Look up a property (objects and hashtables; a hashtable's entry is copied out of it).
+    pub fn property(&self, name: &str) -> Option<Cow<'_, Value>> {
         match self {
-            Value::Object(o) => o.get(name),
+            Value::Object(o) => o.get(name).map(Cow::Borrowed),
             Value::Hashtable(h) => h
+                .read()
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v),
+                .map(|(_, v)| Cow::Owned(v.clone())),
             _ => None,
         }
+    }
+
+    /// The elements of an array value, copied; a single value for anything else, none for `$null`
+    /// (how a pipeline or `foreach` sees a value).
+    pub fn unrolled(self) -> Vec<Value> {
+        match self {
+            Value::Array(a) => a.into_vec(),
+            Value::Null => Vec::new(),
+            other => vec![other],
+        }
+    }
+}
+
+/// How deep [`fmt::Display`] goes into nested arrays and hashtables: a list can hold itself.
+const DISPLAY_DEPTH: usize = 8;
+
+fn display(v: &Value, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+    match v {
+        Value::Array(a) if depth < DISPLAY_DEPTH => {
+            f.write_str("{")?;
+            for (i, x) in a.read().iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                display(x, f, depth + 1)?;
+            }
+            f.write_str("}")
+        }
+        Value::Hashtable(h) if depth < DISPLAY_DEPTH => {
+            f.write_str("@{")?;
+            for (i, (k, x)) in h.read().iter().enumerate() {
+                if i > 0 {
+                    f.write_str("; ")?;
+                }
+                write!(f, "{k}=")?;
+                display(x, f, depth + 1)?;
+            }
+            f.write_str("}")
+        }
+        Value::Array(_) | Value::Hashtable(_) => f.write_str(v.type_name()),
+        other => other.fmt_scalar(f),
     }
 }
 
 impl fmt::Display for Value {
     /// The text a table cell or `Write-Output` shows.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        display(self, f, 0)
+    }
+}
+
+impl Value {
+    fn fmt_scalar(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Null => Ok(()),
             Value::Bool(true) => f.write_str("True"),
@@ -102,15 +164,8 @@ impl fmt::Display for Value {
                 )
             }
             Value::Cert(c) => f.write_str(&c.summary()),
-            Value::Array(a) => {
-                let parts: Vec<String> = a.iter().map(|v| v.to_string()).collect();
-                write!(f, "{{{}}}", parts.join(", "))
-            }
-            Value::Hashtable(h) => {
-                let parts: Vec<String> = h.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                write!(f, "@{{{}}}", parts.join("; "))
-            }
             Value::Object(o) => write!(f, "{}", o.type_name),
+            Value::Array(_) | Value::Hashtable(_) => f.write_str(self.type_name()),
         }
     }
 }

@@ -160,7 +160,11 @@ pub fn is_record(v: &Value) -> bool {
 fn identity_of(v: &Value) -> Value {
     ["Guid", "Identity", "Name"]
         .iter()
-        .find_map(|k| v.property(k).filter(|x| **x != Value::Null).cloned())
+        .find_map(|k| {
+            v.property(k)
+                .filter(|x| **x != Value::Null)
+                .map(|x| x.into_owned())
+        })
         .unwrap_or_else(|| v.clone())
 }
 
@@ -186,7 +190,7 @@ fn bind_input(
                 .chain(p.aliases.iter().copied())
                 .find_map(|n| obj.property(n));
             if let Some(v) = found {
-                bound.values.push((p.name, v.clone()));
+                bound.values.push((p.name, v.into_owned()));
                 spans.push((p.name.to_string(), span));
             }
         }
@@ -536,7 +540,7 @@ mod tests {
             .iter()
             .any(|(n, s)| n == "Name" && *s == Span::new(0, 3)));
         // arguments win over properties; a hashtable is a record too
-        let h = Value::Hashtable(vec![
+        let h = Value::hashtable(vec![
             ("Name".into(), Value::String("jo".into())),
             ("ExternalEmailAddress".into(), Value::String("a@b.c".into())),
         ]);

@@ -62,7 +62,7 @@ pub fn render(values: &[Value], width: usize) -> String {
                 let mut j = i;
                 let mut rows = Vec::new();
                 while let Some(Value::Hashtable(h)) = values.get(j) {
-                    rows.extend(name_value_rows(h));
+                    rows.extend(name_value_rows(&h.read()));
                     j += 1;
                 }
                 let columns = [Column::new("Name"), Column::new("Value")];
@@ -113,7 +113,16 @@ pub fn scalar(v: &Value) -> String {
 
 /// A table cell: certificates by subject and expiry, lists joined.
 pub fn cell(v: &Value) -> String {
+    cell_at(v, 0)
+}
+
+/// How deep a cell shows nested lists and hashtables (a list may hold itself); deeper ones show
+/// their type name, as PowerShell does.
+const CELL_DEPTH: usize = 4;
+
+fn cell_at(v: &Value, depth: usize) -> String {
     match v {
+        Value::Array(_) | Value::Hashtable(_) if depth >= CELL_DEPTH => v.type_name().to_string(),
         Value::Cert(c) => match c.certificates().as_slice() {
             [one] => format!(
                 "{} (expires {})",
@@ -124,12 +133,16 @@ pub fn cell(v: &Value) -> String {
             many => format!("{} with {} certificates", c.format(), many.len()),
         },
         Value::Array(a) => {
-            let parts: Vec<String> = a.iter().map(cell).collect();
+            let parts: Vec<String> = a.read().iter().map(|x| cell_at(x, depth + 1)).collect();
             format!("{{{}}}", parts.join(", "))
         }
         Value::Bytes(b) => format!("{{{} bytes}}", b.len()),
         Value::Hashtable(h) => {
-            let parts: Vec<String> = h.iter().map(|(k, v)| format!("{k}={}", cell(v))).collect();
+            let parts: Vec<String> = h
+                .read()
+                .iter()
+                .map(|(k, v)| format!("{k}={}", cell_at(v, depth + 1)))
+                .collect();
             format!("@{{{}}}", parts.join("; "))
         }
         other => other.to_string(),
@@ -195,7 +208,7 @@ pub fn property_of(v: &Value, property: &str) -> Option<Value> {
 /// [`property_of`], borrowed where the value is stored (tables read a few properties of every object).
 fn property_ref<'v>(v: &'v Value, property: &str) -> Option<Cow<'v, Value>> {
     if let Some(p) = v.property(property) {
-        return Some(Cow::Borrowed(p));
+        return Some(p);
     }
     let computed = match (v, property.to_lowercase().as_str()) {
         (Value::String(s), "length") => Value::Int(s.chars().count() as i64),
@@ -521,7 +534,7 @@ pub fn list_with(values: &[Value], properties: Option<&[Column]>, width: usize) 
     let mut rows: Vec<Value> = Vec::new();
     for v in values {
         match v {
-            Value::Hashtable(h) => rows.extend(name_value_rows(h)),
+            Value::Hashtable(h) => rows.extend(name_value_rows(&h.read())),
             other => rows.push(other.clone()),
         }
     }
@@ -795,7 +808,7 @@ mod tests {
             render(&[o], 120),
             "\nA    : 1\nB    : 2\nC    : 3\nD    : 4\nEeee : five\n\n"
         );
-        let h = Value::Hashtable(vec![("Add".into(), s("x")), ("Remove".into(), s("y"))]);
+        let h = Value::hashtable(vec![("Add".into(), s("x")), ("Remove".into(), s("y"))]);
         assert_eq!(
             render(&[h], 120),
             "\nName   Value\n----   -----\nAdd    x\nRemove y\n\n"

@@ -492,7 +492,7 @@ fn literal(e: &Expr) -> Option<Value> {
             }
             Value::String(s)
         }
-        Expr::Array(items, _) => Value::Array(items.iter().map(literal).collect::<Option<_>>()?),
+        Expr::Array(items, _) => Value::array(items.iter().map(literal).collect::<Option<_>>()?),
         _ => return None,
     })
 }

@@ -66,7 +66,7 @@ impl Evaluator<'_> {
                 }
                 CommandArg::Value(Expr::Splat(v)) => match self.var(&v.name) {
                     Value::Hashtable(entries) => {
-                        for (k, value) in entries {
+                        for (k, value) in entries.snapshot() {
                             args.push(Arg::Param {
                                 name: k,
                                 span: v.span,
@@ -151,7 +151,7 @@ impl Evaluator<'_> {
             Arg::Value(v, _) | Arg::Param { value: Some((v, _)), .. } => {
                 unroll(v.clone()).iter().any(|x| {
                     self.block_of(x).is_some()
-                        || matches!(x, Value::Hashtable(h) if h.iter().any(|(k, _)| is_param(k, "expression")))
+                        || matches!(x, Value::Hashtable(h) if h.read().iter().any(|(k, _)| is_param(k, "expression")))
                 })
             }
             _ => false,
@@ -359,14 +359,8 @@ impl Evaluator<'_> {
                 if prop && member_args.is_empty() {
                     out.extend(unroll(member_of(&item, m)));
                 } else {
-                    let target = Expr::Variable(crate::syntax::ast::Variable {
-                        name: "_".into(),
-                        span: *span,
-                    });
-                    let saved = self.swap_dollar_underscore(Some(item.clone()));
-                    let r = self.call_method(item, &target, m, member_args.clone(), *span, io);
-                    self.swap_dollar_underscore(saved);
-                    out.extend(unroll(r?));
+                    let r = self.call_method(item, m, member_args.clone(), *span, io)?;
+                    out.extend(unroll(r));
                 }
             }
         } else {
@@ -577,16 +571,19 @@ impl Evaluator<'_> {
             match &k {
                 Value::Hashtable(h) => {
                     let expr = h
+                        .read()
                         .iter()
                         .find(|(n, _)| is_param(n, "expression"))
                         .map(|(_, v)| v.clone())
                         .unwrap_or(Value::Null);
                     let desc = h
+                        .read()
                         .iter()
                         .find(|(n, _)| n.eq_ignore_ascii_case("descending"))
                         .map(|(_, v)| v.is_truthy())
                         .or_else(|| {
-                            h.iter()
+                            h.read()
+                                .iter()
                                 .find(|(n, _)| n.eq_ignore_ascii_case("ascending"))
                                 .map(|(_, v)| !v.is_truthy())
                         })
@@ -703,7 +700,8 @@ impl Evaluator<'_> {
             match &p {
                 Value::Hashtable(h) => {
                     let get = |keys: &[&str]| {
-                        h.iter()
+                        h.read()
+                            .iter()
                             .find(|(k, _)| keys.iter().any(|w| is_param(k, w)))
                             .map(|(_, v)| v.clone())
                     };
@@ -806,7 +804,7 @@ impl Evaluator<'_> {
             Vec::new()
         };
         all.extend(values);
-        let _ = self.set_var(name, Value::Array(all), Span::default());
+        let _ = self.set_var(name, Value::array(all), Span::default());
     }
 
     /// An Exchange cmdlet: bind (per pipeline object), confirm, run, report.

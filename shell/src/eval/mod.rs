@@ -26,6 +26,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use mailsec_cmdlets::value::{InUse, Table};
 use mailsec_cmdlets::{Object, Value};
 use mailsec_state::backend::LiveState;
 use mailsec_state::model::DesiredState;
@@ -140,7 +141,7 @@ impl<'s> Evaluator<'s> {
     /// (`-Name value` by name, the rest by position); without one they are `$args`.
     pub fn set_script_args(&mut self, args: Vec<String>) {
         self.script_args = args.into_iter().map(Value::String).collect();
-        let all = Value::Array(self.script_args.clone());
+        let all = Value::array(self.script_args.clone());
         if let Some(scope) = self.scopes.first_mut() {
             scope.vars.insert("args".into(), all);
         }
@@ -849,7 +850,7 @@ impl<'s> Evaluator<'s> {
             "true" => return Value::Bool(true),
             "false" => return Value::Bool(false),
             "null" => return Value::Null,
-            "error" => return Value::Array(self.errors.clone()),
+            "error" => return Value::array(self.errors.clone()),
             "?" => return Value::Bool(self.last_ok),
             "psscriptroot" => return Value::String(self.base_dir.display().to_string()),
             "pwd" => {
@@ -1044,7 +1045,7 @@ impl<'s> Evaluator<'s> {
                 other => out.push(self.expr(other, io)?),
             }
         }
-        Ok(Value::Array(out))
+        Ok(Value::array(out))
     }
 
     #[inline(never)]
@@ -1094,7 +1095,7 @@ impl<'s> Evaluator<'s> {
         for a in args {
             vals.push(self.expr(a, io)?);
         }
-        self.call_method(t, target, member, vals, span, io)
+        self.call_method(t, member, vals, span, io)
     }
 
     #[inline(never)]
@@ -1119,7 +1120,7 @@ impl<'s> Evaluator<'s> {
             }
             out.push((key, self.expr(v, io)?));
         }
-        Ok(Value::Hashtable(out))
+        Ok(Value::hashtable(out))
     }
 
     #[inline(never)]
@@ -1256,7 +1257,7 @@ impl<'s> Evaluator<'s> {
                 let r = operators::binary(
                     "-creplace",
                     Value::String(arg(0)?),
-                    Value::Array(vec![Value::String(arg(1)?), Value::String(arg(2)?)]),
+                    Value::array(vec![Value::String(arg(1)?), Value::String(arg(2)?)]),
                     span,
                 )?;
                 Ok(Some(r.value))
@@ -1291,7 +1292,6 @@ impl<'s> Evaluator<'s> {
     fn call_method(
         &mut self,
         t: Value,
-        target: &Expr,
         member: &str,
         args: Vec<Value>,
         span: Span,
@@ -1353,7 +1353,8 @@ impl<'s> Evaluator<'s> {
                 .into());
             };
             let mut out = Vec::new();
-            for item in items.clone() {
+            // A copy: the block may change the list it walks.
+            for item in items.to_vec() {
                 let saved = self.swap_dollar_underscore(Some(item.clone()));
                 let r = self.run_block_here(&block, io);
                 self.swap_dollar_underscore(saved);
@@ -1366,21 +1367,20 @@ impl<'s> Evaluator<'s> {
                     out.extend(r);
                 }
             }
-            return Ok(Value::Array(out));
+            return Ok(Value::array(out));
         }
         if let Value::Hashtable(h) = &t {
-            if let Some((result, updated)) = hashtable_method(h, &m, &args, span)? {
-                if let Some(u) = updated {
-                    self.assign_back(target, u, io)?;
-                }
+            if let Some(result) = hashtable_method(h, &m, &args, span)? {
                 return Ok(result);
             }
         }
-        let called = objects::call_method(&t, member, &args, &self.base_dir, span)?;
-        if let Some(updated) = called.updated_target {
-            self.assign_back(target, updated, io)?;
-        }
-        Ok(called.result)
+        Ok(objects::call_method(
+            &t,
+            member,
+            &args,
+            &self.base_dir,
+            span,
+        )?)
     }
 }
 
@@ -1451,7 +1451,7 @@ fn var_key(name: &str) -> String {
 /// PowerShell truthiness, with a one-element array judged by its element.
 fn truthy(v: &Value) -> bool {
     match v {
-        Value::Array(a) if a.len() == 1 => truthy(&a[0]),
+        Value::Array(a) if a.len() == 1 => a.read().first().is_some_and(truthy),
         other => other.is_truthy(),
     }
 }
@@ -1461,20 +1461,23 @@ fn collapse(mut v: Vec<Value>) -> Value {
     match v.len() {
         0 => Value::Null,
         1 => v.remove(0),
-        _ => Value::Array(v),
+        _ => Value::array(v),
     }
 }
 
 /// A pipeline sends an array's elements one by one.
 pub(crate) fn unroll(v: Value) -> Vec<Value> {
-    match v {
-        Value::Array(a) => a,
-        Value::Null => Vec::new(),
-        other => vec![other],
-    }
+    v.unrolled()
 }
 
 fn member_of(t: &Value, member: &str) -> Value {
+    member_at(t, member, 0)
+}
+
+/// How deep member enumeration goes into lists of lists (a list may hold itself).
+const MEMBER_DEPTH: usize = 8;
+
+fn member_at(t: &Value, member: &str, depth: usize) -> Value {
     let m = member.to_lowercase();
     match (t, m.as_str()) {
         (Value::Array(a), "count" | "length") => Value::Int(a.len() as i64),
@@ -1482,27 +1485,42 @@ fn member_of(t: &Value, member: &str) -> Value {
         (Value::String(s), "length") => Value::Int(s.chars().count() as i64),
         (Value::Cert(c), "rawdata") => Value::Bytes(c.bytes().to_vec()),
         (Value::Hashtable(h), "count")
-            if !h.iter().any(|(k, _)| k.eq_ignore_ascii_case("count")) =>
+            if !h
+                .read()
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("count")) =>
         {
-            Value::Int(h.len() as i64)
+            Value::Int(h.read().len() as i64)
         }
-        (Value::Hashtable(h), "keys") if !h.iter().any(|(k, _)| k.eq_ignore_ascii_case("keys")) => {
-            Value::Array(h.iter().map(|(k, _)| Value::String(k.clone())).collect())
+        (Value::Hashtable(h), "keys")
+            if !h.read().iter().any(|(k, _)| k.eq_ignore_ascii_case("keys")) =>
+        {
+            Value::array(
+                h.read()
+                    .iter()
+                    .map(|(k, _)| Value::String(k.clone()))
+                    .collect(),
+            )
         }
         (Value::Hashtable(h), "values")
-            if !h.iter().any(|(k, _)| k.eq_ignore_ascii_case("values")) =>
+            if !h
+                .read()
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("values")) =>
         {
-            Value::Array(h.iter().map(|(_, v)| v.clone()).collect())
+            Value::array(h.read().iter().map(|(_, v)| v.clone()).collect())
         }
-        (Value::Array(a), _) => Value::Array(
-            a.iter()
-                .map(|x| member_of(x, member))
+        (Value::Array(a), _) => Value::array(
+            a.read()
+                .iter()
+                .filter(|_| depth < MEMBER_DEPTH)
+                .map(|x| member_at(x, member, depth + 1))
                 .filter(|v| *v != Value::Null)
                 .collect(),
         ),
         (Value::Null, "count" | "length") => Value::Int(0),
         (other, _) => match other.property(member) {
-            Some(v) => v.clone(),
+            Some(v) => v.into_owned(),
             // PowerShell gives every single value a Count of 1
             None if m == "count" || m == "length" && !matches!(other, Value::Object(_)) => {
                 Value::Int(1)
@@ -1517,26 +1535,27 @@ fn index_of(t: &Value, i: &Value, span: Span) -> Result<Value, RuntimeError> {
         // `$h['a']`, `$h['a','b']`
         let lookup = |k: &Value| {
             let key = text(k);
-            h.iter()
+            h.read()
+                .iter()
                 .find(|(x, _)| x.eq_ignore_ascii_case(&key))
                 .map(|(_, v)| v.clone())
                 .unwrap_or(Value::Null)
         };
         return Ok(match i {
-            Value::Array(keys) => Value::Array(keys.iter().map(lookup).collect()),
+            Value::Array(keys) => Value::array(keys.read().iter().map(lookup).collect()),
             k => lookup(k),
         });
     }
     if let Value::Array(indices) = i {
         // `$a[0, 2]`, `$a[1..3]`: a slice (missing elements left out)
         let mut out = Vec::new();
-        for ix in indices {
-            match index_of(t, ix, span)? {
+        for ix in indices.to_vec() {
+            match index_of(t, &ix, span)? {
                 Value::Null => {}
                 v => out.push(v),
             }
         }
-        return Ok(Value::Array(out));
+        return Ok(Value::array(out));
     }
     let idx = match operators::to_number(i) {
         Some(operators::Num::Int(n)) if !matches!(i, Value::Null | Value::Bool(_)) => n,
@@ -1554,7 +1573,12 @@ fn index_of(t: &Value, i: &Value, span: Span) -> Result<Value, RuntimeError> {
         (0..len as i64).contains(&n).then_some(n as usize)
     };
     Ok(match t {
-        Value::Array(a) => get(a.len()).map(|n| a[n].clone()).unwrap_or(Value::Null),
+        Value::Array(a) => {
+            let items = a.read();
+            get(items.len())
+                .and_then(|n| items.get(n).cloned())
+                .unwrap_or(Value::Null)
+        }
         Value::Bytes(b) => get(b.len())
             .map(|n| Value::Int(b[n] as i64))
             .unwrap_or(Value::Null),
@@ -1587,10 +1611,16 @@ fn set_member(current: Value, member: &str, v: Value, span: Span) -> Result<Valu
         )
     };
     match current {
-        Value::Hashtable(mut h) => {
-            match h.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(member)) {
-                Some((_, slot)) => *slot = v,
-                None => h.push((member.to_string(), v)),
+        Value::Hashtable(h) => {
+            {
+                let mut entries = h.write().map_err(|e| in_use(e, span))?;
+                match entries
+                    .iter_mut()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(member))
+                {
+                    Some((_, slot)) => *slot = v,
+                    None => entries.push((member.to_string(), v)),
+                }
             }
             Ok(Value::Hashtable(h))
         }
@@ -1619,15 +1649,21 @@ fn set_member(current: Value, member: &str, v: Value, span: Span) -> Result<Valu
 /// `$x[i] = v` on a copy of the value.
 fn set_index(current: Value, i: &Value, v: Value, span: Span) -> Result<Value, RuntimeError> {
     match current {
-        Value::Hashtable(mut h) => {
+        Value::Hashtable(h) => {
             let key = text(i);
-            match h.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&key)) {
-                Some((_, slot)) => *slot = v,
-                None => h.push((key, v)),
+            {
+                let mut entries = h.write().map_err(|e| in_use(e, span))?;
+                match entries
+                    .iter_mut()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&key))
+                {
+                    Some((_, slot)) => *slot = v,
+                    None => entries.push((key, v)),
+                }
             }
             Ok(Value::Hashtable(h))
         }
-        Value::Array(mut a) => {
+        Value::Array(list) => {
             let idx = match operators::to_number(i) {
                 Some(operators::Num::Int(n)) => n,
                 _ => {
@@ -1638,11 +1674,13 @@ fn set_index(current: Value, i: &Value, v: Value, span: Span) -> Result<Value, R
                     .help("index arrays with whole numbers ($a[0] = ...)"))
                 }
             };
+            let mut a = list.write().map_err(|e| in_use(e, span))?;
             let n = if idx < 0 { a.len() as i64 + idx } else { idx };
             match usize::try_from(n).ok().filter(|n| *n < a.len()) {
                 Some(n) => {
                     a[n] = v;
-                    Ok(Value::Array(a))
+                    drop(a);
+                    Ok(Value::Array(list))
                 }
                 None => Err(RuntimeError::new(
                     format!(
@@ -1666,14 +1704,14 @@ fn set_index(current: Value, i: &Value, v: Value, span: Span) -> Result<Value, R
     }
 }
 
-/// Hashtable methods: (result, the changed hashtable if it changed); None when not one of them.
-#[allow(clippy::type_complexity)]
+/// Hashtable methods, changing the hashtable in place (every variable that holds it sees the change);
+/// None when `m` is not one of them.
 fn hashtable_method(
-    h: &[(String, Value)],
+    table: &Table,
     m: &str,
     args: &[Value],
     span: Span,
-) -> Result<Option<(Value, Option<Value>)>, RuntimeError> {
+) -> Result<Option<Value>, RuntimeError> {
     let arg = |i: usize| -> Result<&Value, RuntimeError> {
         args.get(i).ok_or_else(|| {
             RuntimeError::new(
@@ -1686,22 +1724,24 @@ fn hashtable_method(
             .help("hashtable methods: Add(key, value), Remove(key), ContainsKey(key), ContainsValue(value), Clear(), Clone(), GetEnumerator()")
         })
     };
-    let find = |k: &Value| {
+    let find = |h: &[(String, Value)], k: &Value| {
         let key = text(k);
         h.iter().position(|(x, _)| x.eq_ignore_ascii_case(&key))
     };
     Ok(Some(match m {
-        "containskey" | "contains" => (Value::Bool(find(arg(0)?).is_some()), None),
+        "containskey" | "contains" => Value::Bool(find(&table.read(), arg(0)?).is_some()),
         "containsvalue" => {
             let v = arg(0)?;
-            (
-                Value::Bool(h.iter().any(|(_, x)| operators::equals(x, v, false))),
-                None,
-            )
+            let found = table
+                .read()
+                .iter()
+                .any(|(_, x)| operators::equals(x, v, false));
+            Value::Bool(found)
         }
         "add" => {
-            let k = arg(0)?;
-            if find(k).is_some() {
+            let (k, v) = (arg(0)?, arg(1)?);
+            let mut h = table.write().map_err(|e| in_use(e, span))?;
+            if find(&h, k).is_some() {
                 return Err(RuntimeError::new(
                     format!(
                         "Exception calling \"Add\" with \"2\" argument(s): \"Item has already been added. Key in dictionary: '{0}'  Key being added: '{0}'\"",
@@ -1711,40 +1751,50 @@ fn hashtable_method(
                 )
                 .help("use $h[key] = value to replace an existing entry"));
             }
-            let mut next = h.to_vec();
-            next.push((text(k), arg(1)?.clone()));
-            (Value::Null, Some(Value::Hashtable(next)))
+            h.push((text(k), v.clone()));
+            Value::Null
         }
         "remove" => {
-            let mut next = h.to_vec();
-            if let Some(i) = find(arg(0)?) {
-                next.remove(i);
+            let k = arg(0)?;
+            let mut h = table.write().map_err(|e| in_use(e, span))?;
+            if let Some(i) = find(&h, k) {
+                h.remove(i);
             }
-            (Value::Null, Some(Value::Hashtable(next)))
+            Value::Null
         }
-        "clear" => (Value::Null, Some(Value::Hashtable(Vec::new()))),
-        "clone" => (Value::Hashtable(h.to_vec()), None),
-        "getenumerator" => (
-            Value::Array(
-                h.iter()
-                    .map(|(k, v)| {
-                        Value::Object(Object {
-                            type_name: "System.Collections.DictionaryEntry".into(),
-                            props: vec![
-                                ("Name".into(), Value::String(k.clone())),
-                                ("Key".into(), Value::String(k.clone())),
-                                ("Value".into(), v.clone()),
-                            ],
-                            default_columns: vec!["Name", "Value"],
-                        })
+        "clear" => {
+            table.write().map_err(|e| in_use(e, span))?.clear();
+            Value::Null
+        }
+        "clone" => Value::hashtable(table.snapshot()),
+        "getenumerator" => Value::array(
+            table
+                .read()
+                .iter()
+                .map(|(k, v)| {
+                    Value::Object(Object {
+                        type_name: "System.Collections.DictionaryEntry".into(),
+                        props: vec![
+                            ("Name".into(), Value::String(k.clone())),
+                            ("Key".into(), Value::String(k.clone())),
+                            ("Value".into(), v.clone()),
+                        ],
+                        default_columns: vec!["Name", "Value"],
                     })
-                    .collect(),
-            ),
-            None,
+                })
+                .collect(),
         ),
         _ => return Ok(None),
     }))
 }
 
+/// A change to a list or hashtable while a loop walks it (PowerShell's own message).
+pub(crate) fn in_use(e: InUse, span: Span) -> RuntimeError {
+    RuntimeError::new(e.to_string(), span)
+        .help("walk a copy instead: foreach ($x in @($list)) { ... }")
+}
+
+#[cfg(test)]
+mod reference_tests;
 #[cfg(test)]
 mod tests;

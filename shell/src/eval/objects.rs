@@ -1,10 +1,11 @@
 //! .NET objects scripts create and call: New-Object for ArrayList and the X509 certificate types, and their methods.
 //!
-//! An `ArrayList` (and an `X509Certificate2Collection`) is held as a plain array value; its mutating
-//! methods (`Add`, `Insert`, ...) write the changed array back to the variable they were called on.
+//! An `ArrayList` (and an `X509Certificate2Collection`) is a shared list value of its own kind; its
+//! methods (`Add`, `Insert`, ...) change it in place, so every variable that holds it sees the change.
 
 use std::path::Path;
 
+use mailsec_cmdlets::value::{List, ListKind};
 use mailsec_cmdlets::{Object, Value};
 use mailsec_state::cert::{read_collection, CertInfo};
 
@@ -29,12 +30,29 @@ pub fn new_object(
     span: Span,
 ) -> Result<Value, RuntimeError> {
     match short(type_name).as_str() {
-        "arraylist" | "x509certificate2collection" => {
+        // ArrayList(capacity) or ArrayList(collection): a copy of the collection's items.
+        "arraylist" => {
+            let items = match args {
+                [] | [Value::Int(_)] => Vec::new(),
+                [collection] => collection.clone().unrolled(),
+                _ => {
+                    return Err(RuntimeError::new(
+                        format!("New-Object ArrayList takes one argument (a capacity or a collection), not {}.", args.len()),
+                        span,
+                    ))
+                }
+            };
+            Ok(Value::Array(List::new(ListKind::ArrayList, items)))
+        }
+        "x509certificate2collection" => {
             let mut items = Vec::new();
             for a in args {
                 items.extend(import(a, base_dir, span)?);
             }
-            Ok(Value::Array(items))
+            Ok(Value::Array(List::new(
+                ListKind::CertificateCollection,
+                items,
+            )))
         }
         "x509certificate2" | "x509certificate" => {
             let source = args.first().ok_or_else(|| {
@@ -61,14 +79,26 @@ pub fn new_object(
 
 /// Certificates from a path or bytes (DER, PEM, PKCS#7, .sst), as X509Certificate2 objects.
 fn import(source: &Value, base_dir: &Path, span: Span) -> Result<Vec<Value>, RuntimeError> {
+    import_nested(source, base_dir, span, 0)
+}
+
+/// How deep lists of lists are opened for certificates (a list may hold itself).
+const IMPORT_DEPTH: usize = 4;
+
+fn import_nested(
+    source: &Value,
+    base_dir: &Path,
+    span: Span,
+    depth: usize,
+) -> Result<Vec<Value>, RuntimeError> {
     let bytes = match source {
         Value::Bytes(b) => b.clone(),
         Value::Cert(c) => c.bytes().to_vec(),
         Value::String(p) => read_file(p, base_dir, span)?,
-        Value::Array(items) => {
+        Value::Array(items) if depth < IMPORT_DEPTH => {
             let mut out = Vec::new();
-            for i in items {
-                out.extend(import(i, base_dir, span)?);
+            for i in items.to_vec() {
+                out.extend(import_nested(&i, base_dir, span, depth + 1)?);
             }
             return Ok(out);
         }
@@ -119,20 +149,15 @@ pub fn certificate(der: Vec<u8>, span: Span) -> Result<Value, RuntimeError> {
     }))
 }
 
-/// What a method call did: a result, and maybe a new value for the variable it was called on.
-pub struct Called {
-    pub result: Value,
-    pub updated_target: Option<Value>,
-}
-
-/// Call `target.method(args)`.
+/// Call `target.method(args)`. A list's methods change it in place: every variable holding it sees
+/// the change, as in PowerShell.
 pub fn call_method(
     target: &Value,
     method: &str,
     args: &[Value],
     base_dir: &Path,
     span: Span,
-) -> Result<Called, RuntimeError> {
+) -> Result<Value, RuntimeError> {
     let m = method.to_lowercase();
     let arg = |i: usize| -> Result<&Value, RuntimeError> {
         args.get(i).ok_or_else(|| {
@@ -145,23 +170,69 @@ pub fn call_method(
             )
         })
     };
-    let done = |result: Value| {
-        Ok(Called {
-            result,
-            updated_target: None,
-        })
-    };
-    match (target, m.as_str()) {
-        (Value::Array(items), "add") => {
-            let mut next = items.clone();
-            next.push(arg(0)?.clone());
-            Ok(Called {
-                result: Value::Int(items.len() as i64),
-                updated_target: Some(Value::Array(next)),
-            })
+    if let Value::Array(list) = target {
+        if let Some(result) = list_method(list, method, &m, &arg, base_dir, span)? {
+            return Ok(result);
         }
-        (Value::Array(items), "insert") => {
-            let idx = match arg(0)? {
+    }
+    Ok(match (target, m.as_str()) {
+        (Value::Object(o), "getrawcertdata") | (Value::Object(o), "export")
+            if o.type_name == X509_TYPE =>
+        {
+            o.get("RawData").cloned().unwrap_or(Value::Null)
+        }
+        (Value::Object(o), "getcerthashstring") if o.type_name == X509_TYPE => {
+            o.get("Thumbprint").cloned().unwrap_or(Value::Null)
+        }
+        (Value::Cert(c), "getrawcertdata" | "export") => Value::Bytes(c.bytes().to_vec()),
+        (Value::String(s), _) if strings::has(&m) => strings::call(s, method, args, span)?,
+        (v, "tostring") => Value::String(v.to_string()),
+        (v, _) => {
+            return Err(RuntimeError::new(
+                format!(
+                    "The method '{method}' of [{}] is not supported in mailsec",
+                    v.type_name()
+                ),
+                span,
+            ))
+        }
+    })
+}
+
+/// The methods of ArrayList and X509Certificate2Collection (`Add`, `Insert`, ...), which change the
+/// list itself; a plain array refuses to grow, as in PowerShell. None: not a list method.
+fn list_method<'a>(
+    list: &List,
+    method: &str,
+    m: &str,
+    arg: &impl Fn(usize) -> Result<&'a Value, RuntimeError>,
+    base_dir: &Path,
+    span: Span,
+) -> Result<Option<Value>, RuntimeError> {
+    let grows = matches!(
+        m,
+        "add" | "insert" | "addrange" | "import" | "removeat" | "remove" | "clear"
+    );
+    if grows && !list.kind().grows() {
+        return Err(RuntimeError::new(
+            format!("Exception calling \"{method}\": \"Collection was of a fixed size.\""),
+            span,
+        )
+        .help("an array does not grow: append with $a += $value, or make a list: $list = [System.Collections.ArrayList]@()"));
+    }
+    // Arguments are read (and certificates imported) before the list is locked for the change.
+    let write = || list.write().map_err(|e| super::in_use(e, span));
+    Ok(Some(match m {
+        "add" => {
+            let v = arg(0)?.clone();
+            let mut items = write()?;
+            items.push(v);
+            Value::Int(items.len() as i64 - 1)
+        }
+        "insert" => {
+            let (at, v) = (arg(0)?, arg(1)?.clone());
+            let mut items = write()?;
+            let idx = match at {
                 Value::Int(i) if *i >= 0 && (*i as usize) <= items.len() => *i as usize,
                 other => {
                     return Err(RuntimeError::new(
@@ -173,31 +244,24 @@ pub fn call_method(
                     ))
                 }
             };
-            let mut next = items.clone();
-            next.insert(idx, arg(1)?.clone());
-            Ok(Called {
-                result: Value::Null,
-                updated_target: Some(Value::Array(next)),
-            })
+            items.insert(idx, v);
+            Value::Null
         }
-        (Value::Array(items), "addrange" | "import") => {
-            let mut next = items.clone();
+        "addrange" | "import" => {
             let added = if m == "import" {
                 import(arg(0)?, base_dir, span)?
             } else {
-                super::unroll(arg(0)?.clone())
+                arg(0)?.clone().unrolled()
             };
-            next.extend(added);
-            Ok(Called {
-                result: Value::Null,
-                updated_target: Some(Value::Array(next)),
-            })
+            write()?.extend(added);
+            Value::Null
         }
-        (Value::Array(items), "removeat") => {
-            let mut next = items.clone();
-            match arg(0)? {
-                Value::Int(i) if *i >= 0 && (*i as usize) < next.len() => {
-                    next.remove(*i as usize);
+        "removeat" => {
+            let at = arg(0)?;
+            let mut items = write()?;
+            match at {
+                Value::Int(i) if *i >= 0 && (*i as usize) < items.len() => {
+                    items.remove(*i as usize);
                 }
                 other => {
                     return Err(RuntimeError::new(
@@ -206,33 +270,38 @@ pub fn call_method(
                     ))
                 }
             }
-            Ok(Called {
-                result: Value::Null,
-                updated_target: Some(Value::Array(next)),
-            })
+            Value::Null
         }
-        (Value::Array(_), "clear") => Ok(Called {
-            result: Value::Null,
-            updated_target: Some(Value::Array(Vec::new())),
-        }),
-        (Value::Array(items), "contains") => done(Value::Bool(items.contains(arg(0)?))),
-        (Value::Object(o), "getrawcertdata") | (Value::Object(o), "export")
-            if o.type_name == X509_TYPE =>
-        {
-            done(o.get("RawData").cloned().unwrap_or(Value::Null))
+        "remove" => {
+            // The first element equal to the argument, as .NET's Equals sees it.
+            let v = arg(0)?;
+            let mut items = write()?;
+            if let Some(i) = items.iter().position(|x| x == v) {
+                items.remove(i);
+            }
+            Value::Null
         }
-        (Value::Object(o), "getcerthashstring") if o.type_name == X509_TYPE => {
-            done(o.get("Thumbprint").cloned().unwrap_or(Value::Null))
+        "clear" => {
+            write()?.clear();
+            Value::Null
         }
-        (Value::Cert(c), "getrawcertdata" | "export") => done(Value::Bytes(c.bytes().to_vec())),
-        (Value::String(s), _) if strings::has(&m) => done(strings::call(s, method, args, span)?),
-        (v, "tostring") => done(Value::String(v.to_string())),
-        (v, _) => Err(RuntimeError::new(
-            format!(
-                "The method '{method}' of [{}] is not supported in mailsec",
-                v.type_name()
-            ),
-            span,
-        )),
-    }
+        "contains" => {
+            let v = arg(0)?;
+            Value::Bool(list.read().iter().any(|x| x == v))
+        }
+        "indexof" => {
+            let v = arg(0)?;
+            let at = list.read().iter().position(|x| x == v);
+            Value::Int(at.map_or(-1, |i| i as i64))
+        }
+        "clone" | "toarray" => {
+            let kind = if m == "toarray" {
+                ListKind::Array
+            } else {
+                list.kind()
+            };
+            Value::Array(List::new(kind, list.to_vec()))
+        }
+        _ => return Ok(None),
+    }))
 }

@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use mailsec_cmdlets::value::{List, ListKind};
 use mailsec_cmdlets::{Object, Value};
 
 use super::regex::Regex;
@@ -36,10 +37,23 @@ fn err(message: impl Into<String>, span: Span) -> RuntimeError {
 /// A value as PowerShell turns it into text (string expansion, `-join`, string parameters):
 /// arrays joined by spaces, a `[pscustomobject]` as `@{A=1; B=2}`, an error by its message.
 pub fn text(v: &Value) -> String {
+    text_at(v, 0)
+}
+
+/// How deep `text` joins nested arrays (a list may hold itself); deeper ones give their type name.
+const TEXT_DEPTH: usize = 8;
+
+fn text_at(v: &Value, depth: usize) -> String {
     match v {
         Value::Null => String::new(),
         Value::Double(d) => double_text(*d),
-        Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(" "),
+        Value::Array(_) if depth >= TEXT_DEPTH => v.type_name().to_string(),
+        Value::Array(a) => a
+            .read()
+            .iter()
+            .map(|x| text_at(x, depth + 1))
+            .collect::<Vec<_>>()
+            .join(" "),
         Value::Bytes(b) => b
             .iter()
             .map(|x| x.to_string())
@@ -57,7 +71,7 @@ fn object_text(o: &Object) -> String {
         ERROR_RECORD => o
             .get("Exception")
             .and_then(|e| e.property("Message"))
-            .map(text)
+            .map(|m| text(&m))
             .unwrap_or_default(),
         t if t.ends_with("Exception") => o.get("Message").map(text).unwrap_or_default(),
         PSCUSTOMOBJECT | "Selected" => {
@@ -109,7 +123,7 @@ pub fn to_number(v: &Value) -> Option<Num> {
         Value::Int(i) => Some(Num::Int(*i)),
         Value::Double(d) => Some(Num::Double(*d)),
         Value::String(s) => parse_number(s),
-        Value::Array(a) if a.len() == 1 => to_number(&a[0]),
+        Value::Array(a) if a.len() == 1 => a.read().first().and_then(to_number),
         _ => None,
     }
 }
@@ -239,12 +253,15 @@ fn add(l: Value, r: Value, span: Span) -> Result<Value, RuntimeError> {
             other => num_value(number_or_err(&other, span)?),
         },
         (Value::String(a), b) => Value::String(format!("{a}{}", text(&b))),
-        (Value::Array(mut a), b) => {
+        // A new array (and a new hashtable): `$a += $x` rebinds `$a`, other holders keep the old one.
+        (Value::Array(a), b) => {
+            let mut a = a.into_vec();
             a.extend(unroll_keep_null(b));
-            Value::Array(a)
+            Value::array(a)
         }
-        (Value::Hashtable(mut a), Value::Hashtable(b)) => {
-            for (k, v) in b {
+        (Value::Hashtable(a), Value::Hashtable(b)) => {
+            let mut a = a.into_inner();
+            for (k, v) in b.into_inner() {
                 if a.iter().any(|(x, _)| x.eq_ignore_ascii_case(&k)) {
                     return Err(err(
                         format!("Item has already been added. Key in dictionary: '{k}'  Key being added: '{k}'"),
@@ -253,7 +270,7 @@ fn add(l: Value, r: Value, span: Span) -> Result<Value, RuntimeError> {
                 }
                 a.push((k, v));
             }
-            Value::Hashtable(a)
+            Value::hashtable(a)
         }
         (a, b) if to_number(&a).is_some() && !matches!(a, Value::Hashtable(_) | Value::Object(_)) => {
             let x = number_or_err(&a, span)?;
@@ -285,7 +302,7 @@ fn add(l: Value, r: Value, span: Span) -> Result<Value, RuntimeError> {
 /// `$a + $b` keeps a `$null` element when adding to an array.
 fn unroll_keep_null(v: Value) -> Vec<Value> {
     match v {
-        Value::Array(a) => a,
+        Value::Array(a) => a.into_vec(),
         other => vec![other],
     }
 }
@@ -319,9 +336,9 @@ fn multiply(l: Value, r: Value, span: Span) -> Result<Value, RuntimeError> {
             }
             let mut out = Vec::with_capacity(a.len() * n);
             for _ in 0..n {
-                out.extend(a.iter().cloned());
+                out.extend(a.read().iter().cloned());
             }
-            Value::Array(out)
+            Value::array(out)
         }
         other => arith(
             "*",
@@ -365,7 +382,7 @@ pub fn range(l: &Value, r: &Value, span: Span) -> Result<Value, RuntimeError> {
             span,
         ));
     }
-    Ok(Value::Array(if a <= b {
+    Ok(Value::array(if a <= b {
         (a..=b).map(Value::Int).collect()
     } else {
         (b..=a).rev().map(Value::Int).collect()
@@ -616,7 +633,7 @@ fn matches_table(re: &Regex, chars: &[char], caps: &super::regex::Captures) -> V
             table.push((name, Value::String(chars[s..e].iter().collect())));
         }
     }
-    Value::Hashtable(table)
+    Value::hashtable(table)
 }
 
 /// `-match`: (result, new `$Matches` when a scalar matched).
@@ -636,12 +653,12 @@ fn match_op(
     match l {
         Value::Array(items) => {
             let mut out = Vec::new();
-            for i in items {
+            for i in items.read().iter() {
                 if run(&text(i))?.is_some() != negate {
                     out.push(i.clone());
                 }
             }
-            Ok((Value::Array(out), None))
+            Ok((Value::array(out), None))
         }
         other => {
             let m = run(&text(other))?;
@@ -733,7 +750,10 @@ fn expand_replacement(
 
 fn replace(l: &Value, r: &Value, case: bool, span: Span) -> Result<Value, RuntimeError> {
     let (pattern, replacement) = match r {
-        Value::Array(a) if a.len() == 2 => (text(&a[0]), text(&a[1])),
+        Value::Array(a) if a.len() == 2 => {
+            let a = a.read();
+            (text(&a[0]), text(&a[1]))
+        }
         Value::Array(a) if a.len() > 2 => {
             return Err(err(
                 format!(
@@ -762,8 +782,9 @@ fn replace(l: &Value, r: &Value, case: bool, span: Span) -> Result<Value, Runtim
         Ok(out)
     };
     Ok(match l {
-        Value::Array(items) => Value::Array(
+        Value::Array(items) => Value::array(
             items
+                .read()
                 .iter()
                 .map(|i| one(&text(i)).map(Value::String))
                 .collect::<Result<_, _>>()?,
@@ -775,6 +796,7 @@ fn replace(l: &Value, r: &Value, case: bool, span: Span) -> Result<Value, Runtim
 fn split(l: &Value, r: &Value, case: bool, span: Span) -> Result<Value, RuntimeError> {
     let (pattern, limit) = match r {
         Value::Array(a) if !a.is_empty() => {
+            let a = a.read();
             let limit = match a.get(1) {
                 Some(v) => match to_number(v) {
                     Some(Num::Int(i)) if i > 0 => Some(i as usize),
@@ -824,7 +846,7 @@ fn split(l: &Value, r: &Value, case: bool, span: Span) -> Result<Value, RuntimeE
     Ok(if out.len() == 1 {
         out.remove(0)
     } else {
-        Value::Array(out)
+        Value::array(out)
     })
 }
 
@@ -1088,12 +1110,12 @@ pub fn binary(op: &str, l: Value, r: Value, span: Span) -> Result<Outcome, Runti
         "eq" | "ne" | "gt" | "ge" | "lt" | "le" | "like" | "notlike" => match &l {
             Value::Array(items) => {
                 let mut out = Vec::new();
-                for i in items {
+                for i in items.read().iter() {
                     if compare_one(base, i, &r, case, span)? {
                         out.push(i.clone());
                     }
                 }
-                Value::Array(out).into()
+                Value::array(out).into()
             }
             _ => Value::Bool(compare_one(base, &l, &r, case, span)?).into(),
         },
@@ -1127,11 +1149,11 @@ pub fn binary(op: &str, l: Value, r: Value, span: Span) -> Result<Outcome, Runti
         _ => match op {
             "," => {
                 let mut a = match l {
-                    Value::Array(a) => a,
+                    Value::Array(a) => a.into_vec(),
                     other => vec![other],
                 };
                 a.push(r);
-                Value::Array(a).into()
+                Value::array(a).into()
             }
             "+" => add(l, r, span)?.into(),
             "*" => multiply(l, r, span)?.into(),
@@ -1160,7 +1182,7 @@ pub fn binary(op: &str, l: Value, r: Value, span: Span) -> Result<Outcome, Runti
 pub fn unary(op: &str, v: Value, span: Span) -> Result<Value, RuntimeError> {
     Ok(match op {
         "-not" | "!" => Value::Bool(!v.is_truthy()),
-        "," => Value::Array(vec![v]),
+        "," => Value::array(vec![v]),
         "-" => match number_or_err(&v, span).map_err(|_| {
             err(
                 format!("Cannot negate a value of type {}", v.type_name()),
@@ -1187,7 +1209,7 @@ pub fn unary(op: &str, v: Value, span: Span) -> Result<Value, RuntimeError> {
                         .map(|s| Value::String(s.to_string())),
                 );
             }
-            Value::Array(out)
+            Value::array(out)
         }
         "-bnot" => match number_or_err(&v, span)? {
             Num::Int(i) => Value::Int(!i),
@@ -1224,7 +1246,13 @@ pub fn is_type(v: &Value, type_name: &str) -> bool {
         "double" | "float" | "single" | "decimal" => matches!(v, Value::Double(_)),
         "valuetype" => matches!(v, Value::Int(_) | Value::Double(_) | Value::Bool(_)),
         "bool" | "boolean" => matches!(v, Value::Bool(_)),
-        "array" | "object[]" | "collections.arraylist" | "collections.ienumerable" => {
+        // An ArrayList or a certificate collection is a list, not a System.Array.
+        "array" | "object[]" => match v {
+            Value::Array(l) => l.kind() == ListKind::Array,
+            other => matches!(other, Value::Bytes(_)),
+        },
+        "collections.arraylist" => matches!(v, Value::Array(l) if l.kind() == ListKind::ArrayList),
+        "collections.ienumerable" | "collections.ilist" | "collections.icollection" => {
             matches!(v, Value::Array(_) | Value::Bytes(_))
         }
         "byte[]" => matches!(v, Value::Bytes(_) | Value::Cert(_)),
@@ -1291,7 +1319,7 @@ pub fn cast(type_name: &str, v: Value, span: Span) -> Result<Value, RuntimeError
                 Value::Null => Vec::new(),
                 other => unroll(other),
             };
-            return Ok(Value::Array(
+            return Ok(Value::array(
                 items
                     .into_iter()
                     .map(|i| cast(elem, i, span))
@@ -1300,7 +1328,7 @@ pub fn cast(type_name: &str, v: Value, span: Span) -> Result<Value, RuntimeError
         }
     }
     if t.starts_with("collections.generic.list[") || t.starts_with("collections.generic.list`1") {
-        return Ok(Value::Array(unroll(v)));
+        return Ok(Value::array(unroll(v)));
     }
     Ok(match t.as_str() {
         "void" => Value::Null,
@@ -1334,13 +1362,19 @@ pub fn cast(type_name: &str, v: Value, span: Span) -> Result<Value, RuntimeError
             mailsec_cmdlets::convert::to_bytes("value", &v)
                 .map_err(|e| RuntimeError::new(e.to_string(), span))?,
         ),
-        "array" | "object[]" | "collections.arraylist" => match v {
-            Value::Null => Value::Array(Vec::new()),
-            other => Value::Array(unroll(other)),
+        // A new list with the elements (a copy when the value was already a list), as .NET converts.
+        // A value already of the type is the same object; anything else becomes a new list.
+        "array" | "object[]" => match v {
+            Value::Array(l) if l.kind() == ListKind::Array => Value::Array(l),
+            other => Value::array(unroll(other)),
+        },
+        "collections.arraylist" => match v {
+            Value::Array(l) if l.kind() == ListKind::ArrayList => Value::Array(l),
+            other => Value::Array(List::new(ListKind::ArrayList, unroll(other))),
         },
         "hashtable" | "collections.hashtable" | "ordered" | "collections.specialized.ordereddictionary" => match v {
             Value::Hashtable(_) => v,
-            Value::Object(o) => Value::Hashtable(o.props),
+            Value::Object(o) => Value::hashtable(o.props),
             other => {
                 return Err(convert_error(&other, "System.Collections.Hashtable", span))
             }
@@ -1348,7 +1382,7 @@ pub fn cast(type_name: &str, v: Value, span: Span) -> Result<Value, RuntimeError
         "pscustomobject" | "management.automation.pscustomobject" => match v {
             Value::Hashtable(entries) => Value::Object(Object {
                 type_name: PSCUSTOMOBJECT.to_string(),
-                props: entries,
+                props: entries.into_inner(),
                 default_columns: Vec::new(),
             }),
             other => other,
@@ -1425,16 +1459,16 @@ mod tests {
         assert_eq!(
             b(
                 "-gt",
-                Value::Array(vec![Value::Int(1), Value::Int(2), Value::Int(3)]),
+                Value::array(vec![Value::Int(1), Value::Int(2), Value::Int(3)]),
                 Value::Int(1)
             ),
-            Value::Array(vec![Value::Int(2), Value::Int(3)])
+            Value::array(vec![Value::Int(2), Value::Int(3)])
         );
         assert_eq!(b("-eq", Value::Bool(true), s("false")), Value::Bool(true));
         assert_eq!(b("-eq", Value::Null, Value::Null), Value::Bool(true));
         assert!(binary(
             "-gt",
-            Value::Hashtable(vec![]),
+            Value::hashtable(vec![]),
             Value::Int(1),
             Span::default()
         )
@@ -1460,7 +1494,7 @@ mod tests {
             b(
                 "-replace",
                 s("jo@contoso.com"),
-                Value::Array(vec![s("@.*$"), s("")])
+                Value::array(vec![s("@.*$"), s("")])
             ),
             s("jo")
         );
@@ -1468,7 +1502,7 @@ mod tests {
             b(
                 "-replace",
                 s("Smith, Jo"),
-                Value::Array(vec![s("(\\w+), (\\w+)"), s("$2 $1")])
+                Value::array(vec![s("(\\w+), (\\w+)"), s("$2 $1")])
             ),
             s("Jo Smith")
         );
@@ -1476,20 +1510,20 @@ mod tests {
         assert_eq!(b("-creplace", s("aAa"), s("a")), s("A"));
         assert_eq!(
             b("-split", s("a,b,,c"), s(",")),
-            Value::Array(vec![s("a"), s("b"), s(""), s("c")])
+            Value::array(vec![s("a"), s("b"), s(""), s("c")])
         );
         assert_eq!(
             b(
                 "-split",
                 s("a,b,c"),
-                Value::Array(vec![s(","), Value::Int(2)])
+                Value::array(vec![s(","), Value::Int(2)])
             ),
-            Value::Array(vec![s("a"), s("b,c")])
+            Value::array(vec![s("a"), s("b,c")])
         );
         assert_eq!(
             b(
                 "-join",
-                Value::Array(vec![Value::Int(1), Value::Int(2)]),
+                Value::array(vec![Value::Int(1), Value::Int(2)]),
                 s(", ")
             ),
             s("1, 2")
@@ -1498,7 +1532,7 @@ mod tests {
             b(
                 "-f",
                 s("{0} has {1:N0} items, {2:P0}"),
-                Value::Array(vec![s("x"), Value::Int(12345), Value::Double(0.5)])
+                Value::array(vec![s("x"), Value::Int(12345), Value::Double(0.5)])
             ),
             s("x has 12,345 items, 50 %")
         );
@@ -1507,7 +1541,7 @@ mod tests {
             b(
                 "-f",
                 s("{0:D3} {0:X} {1:0.0} {{x}}"),
-                Value::Array(vec![Value::Int(7), Value::Double(2.25)])
+                Value::array(vec![Value::Int(7), Value::Double(2.25)])
             ),
             s("007 7 2.2 {x}")
         );
@@ -1528,15 +1562,15 @@ mod tests {
         assert_eq!(
             cast(
                 "string[]",
-                Value::Array(vec![Value::Int(1), Value::Int(2)]),
+                Value::array(vec![Value::Int(1), Value::Int(2)]),
                 sp
             )
             .unwrap(),
-            Value::Array(vec![s("1"), s("2")])
+            Value::array(vec![s("1"), s("2")])
         );
         assert!(is_type(&s("x"), "System.String"));
         assert!(!is_type(&Value::Int(1), "string"));
-        assert!(is_type(&Value::Array(vec![]), "array"));
+        assert!(is_type(&Value::array(vec![]), "array"));
         assert_eq!(try_cast("int", s("x"), sp), Value::Null);
         assert_eq!(double_text(1e20), "1E+20");
         assert_eq!(double_text(0.5), "0.5");

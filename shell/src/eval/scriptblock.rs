@@ -272,7 +272,7 @@ impl Evaluator<'_> {
                 // without a process block, pipeline parameters get the last object
                 self.bind_input(&block.params, &pipeline, last, span)?;
             }
-            self.set_local("input", Value::Array(items));
+            self.set_local("input", Value::array(items));
             if let Some(b) = &block.begin {
                 self.body(b, &mut out, io)?;
             }
@@ -752,8 +752,8 @@ impl Evaluator<'_> {
                 }
             }
         }
-        self.set_local("args", Value::Array(extra));
-        self.set_local("psboundparameters", Value::Hashtable(psbound));
+        self.set_local("args", Value::array(extra));
+        self.set_local("psboundparameters", Value::hashtable(psbound));
         Ok(pipeline)
     }
 
@@ -766,7 +766,7 @@ impl Evaluator<'_> {
         span: Span,
     ) -> Eval<()> {
         let mut psbound = match self.var("psboundparameters") {
-            Value::Hashtable(h) => h,
+            Value::Hashtable(h) => h.into_inner(),
             _ => Vec::new(),
         };
         let mut set = |this: &mut Self, name: &str, t: &Option<String>, v: Value| -> Eval<()> {
@@ -788,7 +788,10 @@ impl Evaluator<'_> {
             set(self, name, t, item.clone())?;
         }
         for (name, names, t) in &pipeline.by_property {
-            if let Some(v) = names.iter().find_map(|n| item.property(n).cloned()) {
+            if let Some(v) = names
+                .iter()
+                .find_map(|n| item.property(n).map(|v| v.into_owned()))
+            {
                 set(self, name, t, v)?;
             } else if params
                 .iter()
@@ -804,7 +807,7 @@ impl Evaluator<'_> {
                 .into());
             }
         }
-        self.set_local("psboundparameters", Value::Hashtable(psbound));
+        self.set_local("psboundparameters", Value::hashtable(psbound));
         Ok(())
     }
 }

@@ -48,7 +48,7 @@ fn run_here(src: &str) -> Ran {
 }
 
 /// Run `src` against an empty state; returns (printed output, reported errors).
-fn run(src: &str) -> (String, Vec<String>) {
+pub(super) fn run(src: &str) -> (String, Vec<String>) {
     let r = run_full(src);
     let mut errors: Vec<String> = r.errors.into_iter().map(|e| e.message).collect();
     if let Some(e) = r.terminating {
@@ -58,7 +58,7 @@ fn run(src: &str) -> (String, Vec<String>) {
 }
 
 /// The output of a run that must not fail.
-fn ok(src: &str) -> String {
+pub(super) fn ok(src: &str) -> String {
     let (out, errs) = run(src);
     assert!(errs.is_empty(), "{src}: {errs:?}");
     out

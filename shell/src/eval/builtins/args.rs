@@ -162,7 +162,7 @@ impl Parsed {
     pub fn strings(&self, name: &str) -> Vec<String> {
         match self.get(name) {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.iter().map(|v| v.to_string()).collect(),
+            Some(Value::Array(a)) => a.read().iter().map(|v| v.to_string()).collect(),
             Some(v) => vec![v.to_string()],
         }
     }
@@ -170,7 +170,7 @@ impl Parsed {
     pub fn list(&self, name: &str) -> Vec<Value> {
         match self.get(name) {
             None => Vec::new(),
-            Some(Value::Array(a)) => a.clone(),
+            Some(Value::Array(a)) => a.to_vec(),
             Some(v) => vec![v.clone()],
         }
     }
@@ -404,7 +404,7 @@ pub fn parse(
         let v = if items.len() == 1 {
             items.remove(0)
         } else {
-            Value::Array(items)
+            Value::array(items)
         };
         out.values.push((name, v, span));
     }
@@ -510,7 +510,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             a.get("Object"),
-            Some(&Value::Array(vec![Value::Int(1), Value::Int(2)]))
+            Some(&Value::array(vec![Value::Int(1), Value::Int(2)]))
         );
         assert!(a.switch("NoNewline"));
     }

@@ -289,7 +289,7 @@ pub fn paths_given(c: &Call) -> Vec<(&'static str, String, bool)> {
             let p = v
                 .property("FullName")
                 .or_else(|| v.property("Path"))
-                .unwrap_or(v);
+                .unwrap_or(std::borrow::Cow::Borrowed(v));
             out.push(("Path", p.to_string(), true));
         }
     }
@@ -463,12 +463,19 @@ pub fn write_bytes(
 
 /// A value as bytes for -AsByteStream: byte[], certificates, numbers 0..255 and lists of them.
 fn to_bytes(c: &Call, v: &Value, out: &mut Vec<u8>) -> Result<(), RuntimeError> {
+    to_bytes_at(c, v, out, 0)
+}
+
+/// How deep lists of lists are opened for bytes (a list may hold itself).
+const BYTES_DEPTH: usize = 8;
+
+fn to_bytes_at(c: &Call, v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), RuntimeError> {
     match v {
         Value::Bytes(b) => out.extend_from_slice(b),
         Value::Cert(cert) => out.extend_from_slice(cert.bytes()),
-        Value::Array(a) => {
-            for x in a {
-                to_bytes(c, x, out)?;
+        Value::Array(a) if depth < BYTES_DEPTH => {
+            for x in a.read().iter() {
+                to_bytes_at(c, x, out, depth + 1)?;
             }
         }
         Value::Int(i) if (0..=255).contains(i) => out.push(*i as u8),

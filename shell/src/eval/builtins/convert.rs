@@ -149,11 +149,13 @@ fn json_at(v: &Value, depth: usize, max: usize, truncated: &mut bool) -> serde_j
         Value::Bytes(b) => base64::engine::general_purpose::STANDARD.encode(b).into(),
         Value::Cert(c) => c.summary().into(),
         Value::Array(a) => a
+            .read()
             .iter()
             .map(|x| json_at(x, depth + 1, max, truncated))
             .collect::<Vec<_>>()
             .into(),
         Value::Hashtable(h) => h
+            .read()
             .iter()
             .map(|(k, x)| (k.clone(), json_at(x, depth + 1, max, truncated)))
             .collect::<serde_json::Map<_, _>>()
@@ -168,16 +170,22 @@ fn json_at(v: &Value, depth: usize, max: usize, truncated: &mut bool) -> serde_j
 }
 
 /// The level of the deepest container in `v` (the -Depth that keeps all of it); `level` is `v`'s own.
+/// Past -Depth's maximum it stops looking (a list may hold itself).
 fn deepest(v: &Value, level: usize) -> usize {
-    let children: Box<dyn Iterator<Item = &Value>> = match v {
-        Value::Array(a) => Box::new(a.iter()),
-        Value::Hashtable(h) => Box::new(h.iter().map(|(_, x)| x)),
-        Value::Object(o) => Box::new(o.props.iter().map(|(_, x)| x)),
-        _ => return 0,
+    if level > 100 {
+        return level;
+    }
+    let deeper = |children: &mut dyn Iterator<Item = &Value>| {
+        children
+            .map(|x| deepest(x, level + 1))
+            .fold(level, usize::max)
     };
-    children
-        .map(|x| deepest(x, level + 1))
-        .fold(level, usize::max)
+    match v {
+        Value::Array(a) => deeper(&mut a.read().iter()),
+        Value::Hashtable(h) => deeper(&mut h.read().iter().map(|(_, x)| x)),
+        Value::Object(o) => deeper(&mut o.props.iter().map(|(_, x)| x)),
+        _ => 0,
+    }
 }
 
 /// Escape non-ASCII characters (or, for `html`, `< > & '`) inside the JSON strings of `s`.
@@ -223,20 +231,25 @@ fn convertto_json(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
         None => match c.input() {
             [] => return Ok(Vec::new()),
             [one] => one.clone(),
-            many => Value::Array(many.to_vec()),
+            many => Value::array(many.to_vec()),
         },
     };
     let value = match value {
         Value::Array(a) => Value::Array(a),
-        other if c.args.switch("AsArray") => Value::Array(vec![other]),
+        other if c.args.switch("AsArray") => Value::array(vec![other]),
         other => other,
     };
     let mut truncated = false;
     let json = json_at(&value, 0, max, &mut truncated);
     if truncated {
         let need = deepest(&value, 0);
+        let fix = if need <= 100 {
+            format!("Add -Depth {need} to keep everything.")
+        } else {
+            "The values nest deeper than -Depth's maximum of 100 (a list or hashtable may hold itself).".to_string()
+        };
         let text = format!(
-            "Resulting JSON is truncated as serialization has exceeded the set depth of {max}; values deeper than that were written as text. Add -Depth {need} to keep everything."
+            "Resulting JSON is truncated as serialization has exceeded the set depth of {max}; values deeper than that were written as text. {fix}"
         );
         c.warn(&text);
     }
@@ -273,7 +286,7 @@ pub fn from_json(j: &serde_json::Value, hashtable: bool) -> Value {
         },
         serde_json::Value::String(s) => Value::String(s.clone()),
         serde_json::Value::Array(a) => {
-            Value::Array(a.iter().map(|x| from_json(x, hashtable)).collect())
+            Value::array(a.iter().map(|x| from_json(x, hashtable)).collect())
         }
         serde_json::Value::Object(m) => {
             let props: Vec<(String, Value)> = m
@@ -281,7 +294,7 @@ pub fn from_json(j: &serde_json::Value, hashtable: bool) -> Value {
                 .map(|(k, v)| (k.clone(), from_json(v, hashtable)))
                 .collect();
             if hashtable {
-                Value::Hashtable(props)
+                Value::hashtable(props)
             } else {
                 Value::Object(Object {
                     type_name: CUSTOM_OBJECT.into(),
@@ -317,7 +330,7 @@ fn convertfrom_json(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
     })?;
     let v = from_json(&json, c.args.switch("AsHashtable"));
     Ok(match v {
-        Value::Array(a) if !c.args.switch("NoEnumerate") => a,
+        Value::Array(a) if !c.args.switch("NoEnumerate") => a.into_vec(),
         other => vec![other],
     })
 }
@@ -510,6 +523,7 @@ fn csv_style(c: &Call) -> Result<CsvStyle, RuntimeError> {
 fn csv_text(v: &Value) -> String {
     match v {
         Value::Array(a) => a
+            .read()
             .iter()
             .map(|x| x.to_string())
             .collect::<Vec<_>>()
@@ -544,7 +558,7 @@ fn quote(text: &str, column: Option<&str>, style: &CsvStyle) -> String {
 fn columns_of(v: &Value) -> Option<Vec<String>> {
     match v {
         Value::Object(o) => Some(o.props.iter().map(|(k, _)| k.clone()).collect()),
-        Value::Hashtable(h) => Some(h.iter().map(|(k, _)| k.clone()).collect()),
+        Value::Hashtable(h) => Some(h.read().iter().map(|(k, _)| k.clone()).collect()),
         _ => None,
     }
 }
@@ -581,7 +595,7 @@ fn csv_lines(input: &[Value], columns: Option<Vec<String>>, style: &CsvStyle) ->
                 .iter()
                 .map(|n| {
                     quote(
-                        &v.property(n).map(csv_text).unwrap_or_default(),
+                        &v.property(n).map(|x| csv_text(&x)).unwrap_or_default(),
                         Some(n),
                         style,
                     )

@@ -45,7 +45,7 @@ fn objects(c: &Call) -> Vec<Value> {
     // A hashtable is shown as its entries, Name and Value (as PowerShell does).
     raw.into_iter()
         .flat_map(|v| match v {
-            Value::Hashtable(h) => name_value_rows(&h),
+            Value::Hashtable(h) => name_value_rows(&h.read()),
             other => vec![other],
         })
         .collect()
@@ -66,7 +66,8 @@ fn columns(c: &Call, first: Option<&Value>) -> Result<Option<Vec<Column>>, Runti
         match v {
             Value::Hashtable(h) => {
                 let get = |keys: &[&str]| {
-                    h.iter()
+                    h.read()
+                        .iter()
                         .find(|(k, _)| keys.iter().any(|x| x.eq_ignore_ascii_case(k)))
                         .map(|(_, v)| v.clone())
                 };

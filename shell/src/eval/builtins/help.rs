@@ -457,7 +457,7 @@ fn get_command(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
     if c.args.switch("Syntax") {
         return Ok(rows
             .iter()
-            .filter_map(|r| r.property("Definition").cloned())
+            .filter_map(|r| r.property("Definition").map(|d| d.into_owned()))
             .collect());
     }
     Ok(rows)

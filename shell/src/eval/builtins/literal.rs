@@ -22,7 +22,7 @@ pub fn literal(v: &Value) -> String {
         Value::String(s) => quote(s),
         Value::Bytes(b) => bytes(b),
         Value::Cert(c) => bytes(c.bytes()),
-        Value::Array(items) => match items.as_slice() {
+        Value::Array(items) => match items.read().as_slice() {
             [] => "@()".into(),
             [one] => format!("@(,{})", literal(one)),
             many => format!(
@@ -33,6 +33,7 @@ pub fn literal(v: &Value) -> String {
         Value::Hashtable(entries) => format!(
             "@{{{}}}",
             entries
+                .read()
                 .iter()
                 .map(|(k, v)| format!("{} = {}", quote(k), literal(v)))
                 .collect::<Vec<_>>()
@@ -105,15 +106,15 @@ mod tests {
             Value::Double(3.0),
             Value::String("it's ‘quoted’ $x `n".into()),
             Value::Bytes(vec![0, 1, 2, 255]),
-            Value::Array(vec![]),
-            Value::Array(vec![Value::Bytes(vec![9, 8])]),
-            Value::Array(vec![Value::Bytes(vec![1]), Value::Bytes(vec![2, 3])]),
-            Value::Array(vec![Value::String("a".into()), Value::Int(2)]),
-            Value::Hashtable(vec![
+            Value::array(vec![]),
+            Value::array(vec![Value::Bytes(vec![9, 8])]),
+            Value::array(vec![Value::Bytes(vec![1]), Value::Bytes(vec![2, 3])]),
+            Value::array(vec![Value::String("a".into()), Value::Int(2)]),
+            Value::hashtable(vec![
                 ("Add".into(), Value::String("x@contoso.com".into())),
                 (
                     "Remove".into(),
-                    Value::Array(vec![Value::String("y".into())]),
+                    Value::array(vec![Value::String("y".into())]),
                 ),
             ]),
         ];
@@ -142,7 +143,7 @@ mod tests {
 
     #[test]
     fn one_element_arrays_keep_their_element_whole() {
-        let v = Value::Array(vec![Value::Bytes(vec![1, 2, 3])]);
+        let v = Value::array(vec![Value::Bytes(vec![1, 2, 3])]);
         let o = run(&format!("$v = {}\n$v.Count\n$v[0].Count", literal(&v)));
         assert_eq!(o.ok(), "1\n3\n");
     }

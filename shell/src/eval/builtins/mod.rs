@@ -570,9 +570,9 @@ mod tests {
         ];
         leaf.prop_recursive(2, 8, 4, |inner| {
             prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::array),
                 proptest::collection::vec(("[a-zA-Z]{1,6}", inner.clone()), 0..3)
-                    .prop_map(Value::Hashtable),
+                    .prop_map(Value::hashtable),
                 proptest::collection::vec(("[a-zA-Z]{1,6}", inner), 0..6).prop_map(|props| {
                     Value::Object(mailsec_cmdlets::Object {
                         type_name: "T".into(),

@@ -47,7 +47,7 @@ fn new_object(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
     let short = short.rsplit('.').next().unwrap_or(&short);
     let props = match c.args.get("Property") {
         None => Vec::new(),
-        Some(Value::Hashtable(h)) => h.clone(),
+        Some(Value::Hashtable(h)) => h.snapshot(),
         Some(Value::Object(o)) => o.props.clone(),
         Some(other) => {
             return Err(c

@@ -174,8 +174,17 @@ pub const BUILTINS: &[Builtin] = &[
 
 /// A value's elements for Write-Host (lists and byte arrays are written element by element).
 fn flatten(v: &Value, out: &mut Vec<String>) {
+    flatten_at(v, out, 0)
+}
+
+/// How deep lists of lists are written element by element (a list may hold itself).
+const FLATTEN_DEPTH: usize = 8;
+
+fn flatten_at(v: &Value, out: &mut Vec<String>, depth: usize) {
     match v {
-        Value::Array(a) => a.iter().for_each(|x| flatten(x, out)),
+        Value::Array(a) if depth < FLATTEN_DEPTH => {
+            a.read().iter().for_each(|x| flatten_at(x, out, depth + 1))
+        }
         Value::Bytes(b) => out.extend(b.iter().map(|x| x.to_string())),
         other => out.push(other.to_string()),
     }
@@ -203,7 +212,7 @@ fn write_output(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
     let values: Vec<Value> = match given {
         Some(v) if no_enumerate => vec![v],
         Some(v) => crate::eval::unroll(v),
-        None if no_enumerate && c.input.is_some() => vec![Value::Array(c.input().to_vec())],
+        None if no_enumerate && c.input.is_some() => vec![Value::array(c.input().to_vec())],
         None => c.input().to_vec(),
     };
     out.extend(values);

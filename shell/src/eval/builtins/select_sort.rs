@@ -90,6 +90,7 @@ fn picks(c: &Call, param: &str) -> Result<Vec<Pick>, RuntimeError> {
     for v in c.args.list(param) {
         match v {
             Value::Hashtable(h) => {
+                let h = h.read();
                 let expr = hashtable_key(&h, &["Expression", "E", "Expr"]).ok_or_else(|| {
                     c.error_at(
                         param,
@@ -118,7 +119,7 @@ fn picks(c: &Call, param: &str) -> Result<Vec<Pick>, RuntimeError> {
 fn picked(v: &Value, picks: &[Pick], exclude: &[String]) -> Vec<(String, Value)> {
     let own: Vec<(String, Value)> = match v {
         Value::Object(o) => o.props.clone(),
-        Value::Hashtable(h) => h.clone(),
+        Value::Hashtable(h) => h.snapshot(),
         _ => Vec::new(),
     };
     let mut out: Vec<(String, Value)> = Vec::new();
@@ -304,6 +305,7 @@ fn sort_keys(c: &Call) -> Result<Vec<Key>, RuntimeError> {
     for v in c.args.list("Property") {
         match v {
             Value::Hashtable(h) => {
+                let h = h.read();
                 let expr = hashtable_key(&h, &["Expression", "E", "Expr"]).ok_or_else(|| {
                     c.error_at(
                         "Property",

@@ -19,7 +19,7 @@ pub fn string_static(
     let first = || args.first().cloned().unwrap_or(Value::Null);
     let items = |from: usize| -> Vec<Value> {
         match args.get(from..).unwrap_or_default() {
-            [Value::Array(items)] => items.clone(),
+            [Value::Array(items)] => items.to_vec(),
             many => many.to_vec(),
         }
     };
@@ -46,7 +46,7 @@ pub fn string_static(
                 return Some(Err(overload(member, args, span)));
             }
             return Some(
-                operators::binary("-f", first(), Value::Array(items(1)), span).map(|o| o.value),
+                operators::binary("-f", first(), Value::array(items(1)), span).map(|o| o.value),
             );
         }
         "empty" => Value::String(String::new()),
@@ -150,7 +150,7 @@ fn regex_call(member: &str, m: &str, args: &[Value], span: Span) -> Result<Value
         }
         "matches" => {
             let all = re.captures_all(&chars).map_err(fail)?;
-            Ok(Value::Array(
+            Ok(Value::array(
                 all.iter()
                     .map(|c| match_object(&re, &chars, Some(c)))
                     .collect(),
@@ -174,7 +174,7 @@ fn regex_call(member: &str, m: &str, args: &[Value], span: Span) -> Result<Value
                 at = e;
             }
             parts.push(Value::String(chars[at..].iter().collect()));
-            Ok(Value::Array(parts))
+            Ok(Value::array(parts))
         }
     }
 }
@@ -221,7 +221,7 @@ fn match_object(re: &Regex, chars: &[char], caps: Option<&Captures>) -> Value {
     }
     let mut all = groups;
     all.extend(by_number);
-    o.props.insert(0, ("Groups".into(), Value::Hashtable(all)));
+    o.props.insert(0, ("Groups".into(), Value::hashtable(all)));
     o.default_columns = vec!["Groups", "Success", "Name", "Index", "Length", "Value"];
     Value::Object(o)
 }

@@ -94,6 +94,7 @@ fn trim_set(args: &[Value]) -> Option<Vec<char>> {
         match a {
             Value::Array(items) => set.extend(
                 items
+                    .read()
                     .iter()
                     .flat_map(|i| text(i).chars().collect::<Vec<_>>()),
             ),
@@ -295,7 +296,7 @@ fn run(
                 std::cmp::Ordering::Greater => 1,
             })))
         }
-        "tochararray" => Ok(Some(Value::Array(
+        "tochararray" => Ok(Some(Value::array(
             chars.iter().map(|c| Value::String(c.to_string())).collect(),
         ))),
         "isnormalized" => Ok(Some(Value::Bool(true))),
@@ -326,7 +327,7 @@ fn split(s: &str, method: &str, args: &[Value], span: Span) -> Result<Option<Val
                 remove_empty = true
             }
             Value::String(t) if i > 0 && t.eq_ignore_ascii_case("none") => {}
-            Value::Array(items) => seps.extend(items.iter().map(text)),
+            Value::Array(items) => seps.extend(items.read().iter().map(text)),
             other => seps.push(text(other)),
         }
     }
@@ -363,7 +364,7 @@ fn split(s: &str, method: &str, args: &[Value], span: Span) -> Result<Option<Val
     if count == Some(0) {
         parts.clear();
     }
-    Ok(Some(Value::Array(
+    Ok(Some(Value::array(
         parts.into_iter().map(Value::String).collect(),
     )))
 }
