@@ -223,7 +223,7 @@ fn row(
     props.extend(extra);
     Value::Object(Object {
         type_name: type_name.to_string(),
-        props,
+        props: props.into(),
         default_columns: columns,
     })
 }
@@ -234,9 +234,9 @@ fn certificate_arg(v: &Value) -> Result<Cert, CmdletError> {
         Value::String(path) => std::fs::read(path).map_err(|e| {
             CmdletError::invalid("Certificate", format!("Cannot read '{path}': {e}"))
         })?,
-        Value::Object(o) if o.get("RawData").is_some() => {
-            to_bytes("Certificate", o.get("RawData").unwrap_or(&Value::Null))?
-        }
+        Value::Object(o) if o.get("RawData").is_some() => o.with("RawData", |v| {
+            to_bytes("Certificate", v.unwrap_or(&Value::Null))
+        })?,
         other => to_bytes("Certificate", other)?,
     };
     Ok(Cert::from_bytes(bytes))

@@ -54,7 +54,7 @@ pub fn object_of<T: Serialize>(
     props.extend(extra);
     Value::Object(Object {
         type_name: type_name.to_string(),
-        props,
+        props: props.into(),
         default_columns,
     })
 }
@@ -147,7 +147,7 @@ pub fn present<T: Serialize>(
     props.extend(rest);
     Value::Object(Object {
         type_name: type_name.to_string(),
-        props,
+        props: props.into(),
         default_columns,
     })
 }

@@ -268,7 +268,7 @@ impl Filter {
                 property,
                 op,
                 value,
-            } => compare(obj.get(property).unwrap_or(&Value::Null), *op, value),
+            } => obj.with(property, |v| compare(v.unwrap_or(&Value::Null), *op, value)),
             Filter::Not(f) => !f.matches(obj),
             Filter::And(a, b) => a.matches(obj) && b.matches(obj),
             Filter::Or(a, b) => a.matches(obj) || b.matches(obj),
@@ -369,7 +369,8 @@ mod tests {
                         Value::String("smtp:b@contoso.com".into()),
                     ]),
                 ),
-            ],
+            ]
+            .into(),
             default_columns: vec![],
         }
     }

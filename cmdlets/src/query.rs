@@ -163,8 +163,8 @@ impl Query<'_> {
                 continue;
             };
             if let Some(f) = &filter {
-                let names =
-                    known.get_or_insert_with(|| o.props.iter().map(|(k, _)| k.clone()).collect());
+                let names = known
+                    .get_or_insert_with(|| o.props.read().iter().map(|(k, _)| k.clone()).collect());
                 f.check_properties(names)?;
                 if !f.matches(o) {
                     continue;

@@ -25,21 +25,33 @@ pub enum Value {
     Object(Object),
 }
 
-/// A property bag with a type name, like a PSObject.
+/// A property bag with a type name, like a PSObject. Its properties are a reference type, as in
+/// PowerShell: every copy of the object sees a property set through another.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Object {
     pub type_name: String,
-    pub props: Vec<(String, Value)>,
+    pub props: Table,
     /// Properties a table shows by default.
     pub default_columns: Vec<&'static str>,
 }
 
 impl Object {
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    /// A property's value (copied out of the shared properties).
+    pub fn get(&self, name: &str) -> Option<Value> {
         self.props
+            .read()
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Look at a property without copying it (`f` must not change this object).
+    pub fn with<R>(&self, name: &str, f: impl FnOnce(Option<&Value>) -> R) -> R {
+        let props = self.props.read();
+        f(props
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v))
     }
 }
 
@@ -86,7 +98,7 @@ impl Value {
     /// Look up a property (objects and hashtables; a hashtable's entry is copied out of it).
     pub fn property(&self, name: &str) -> Option<Cow<'_, Value>> {
         match self {
-            Value::Object(o) => o.get(name).map(Cow::Borrowed),
+            Value::Object(o) => o.get(name).map(Cow::Owned),
             Value::Hashtable(h) => h
                 .read()
                 .iter()

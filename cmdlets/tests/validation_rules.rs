@@ -134,13 +134,12 @@ impl World {
     }
 }
 
-fn prop<'a>(v: &'a Value, name: &str) -> &'a Value {
-    match v {
-        Value::Object(o) => o
-            .get(name)
-            .unwrap_or_else(|| panic!("no property {name} in {v:?}")),
-        other => panic!("not an object: {other:?}"),
-    }
+/// A property's value; leaked, so that assertions can compare references (a test process is short-lived).
+fn prop(v: &Value, name: &str) -> &'static Value {
+    let found = v
+        .property(name)
+        .unwrap_or_else(|| panic!("no property {name} in {v:?}"));
+    Box::leak(Box::new(found.into_owned()))
 }
 
 // ---- 0.1 identity resolution ----

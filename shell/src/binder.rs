@@ -577,7 +577,8 @@ mod tests {
                 ("Name".into(), Value::String("jo".into())),
                 ("DisplayName".into(), Value::String("Jo".into())),
                 ("Alias".into(), Value::String("jo".into())),
-            ],
+            ]
+            .into(),
             default_columns: vec!["Name"],
         });
         let b = bind_with_input(

@@ -84,7 +84,7 @@ pub fn render(values: &[Value], width: usize) -> String {
 /// Whether objects of `o`'s type show as a table (else as a list): they have default columns, or fewer than
 /// [`LIST_THRESHOLD`] properties.
 pub fn shows_as_table(o: &Object) -> bool {
-    !o.default_columns.is_empty() || o.props.len() < LIST_THRESHOLD
+    !o.default_columns.is_empty() || o.props.read().len() < LIST_THRESHOLD
 }
 
 /// A hashtable's entries as `Name`/`Value` objects, as PowerShell shows a hashtable.
@@ -96,7 +96,8 @@ pub fn name_value_rows(h: &[(String, Value)]) -> Vec<Value> {
                 props: vec![
                     ("Name".into(), Value::String(k.clone())),
                     ("Value".into(), v.clone()),
-                ],
+                ]
+                .into(),
                 default_columns: Vec::new(),
             })
         })
@@ -194,7 +195,7 @@ impl TableOptions {
 /// The columns a type shows by default: its default columns, else every property of the first object.
 pub fn default_columns(o: &Object) -> Vec<Column> {
     if o.default_columns.is_empty() {
-        o.props.iter().map(|(k, _)| Column::new(k)).collect()
+        o.props.read().iter().map(|(k, _)| Column::new(k)).collect()
     } else {
         o.default_columns.iter().map(|c| Column::new(c)).collect()
     }
@@ -540,7 +541,12 @@ pub fn list_with(values: &[Value], properties: Option<&[Column]>, width: usize) 
     }
     for v in &rows {
         let pairs: Vec<(String, String)> = match (v, properties) {
-            (Value::Object(o), None) => o.props.iter().map(|(k, v)| (k.clone(), cell(v))).collect(),
+            (Value::Object(o), None) => o
+                .props
+                .read()
+                .iter()
+                .map(|(k, v)| (k.clone(), cell(v)))
+                .collect(),
             (_, Some(cols)) => cols
                 .iter()
                 .map(|c| {
@@ -787,7 +793,7 @@ mod tests {
             .collect();
         let row = Value::Object(Object {
             type_name: "T".into(),
-            props,
+            props: props.into(),
             default_columns: Vec::new(),
         });
         let t = table(&[row], &cols, &TableOptions::new(40));

@@ -750,7 +750,7 @@ impl Evaluator<'_> {
             }
             out.push(Value::Object(mailsec_cmdlets::Object {
                 type_name: "Selected".into(),
-                props: row,
+                props: row.into(),
                 default_columns: Vec::new(),
             }));
         }

@@ -93,7 +93,8 @@ pub(crate) fn error_record(e: &RuntimeError) -> Value {
             ("HelpLink".into(), Value::Null),
             ("Source".into(), s(&command)),
             ("InnerException".into(), Value::Null),
-        ],
+        ]
+        .into(),
         default_columns: Vec::new(),
     });
     let category_info = Value::Object(Object {
@@ -104,7 +105,8 @@ pub(crate) fn error_record(e: &RuntimeError) -> Value {
             ("Reason".into(), s(short)),
             ("TargetName".into(), s("")),
             ("TargetType".into(), s("")),
-        ],
+        ]
+        .into(),
         default_columns: Vec::new(),
     });
     let fqid = if command.is_empty() {
@@ -124,11 +126,12 @@ pub(crate) fn error_record(e: &RuntimeError) -> Value {
                 "InvocationInfo".into(),
                 Value::Object(Object {
                     type_name: "System.Management.Automation.InvocationInfo".into(),
-                    props: vec![("MyCommand".into(), s(&command))],
+                    props: vec![("MyCommand".into(), s(&command))].into(),
                     default_columns: Vec::new(),
                 }),
             ),
-        ],
+        ]
+        .into(),
         default_columns: Vec::new(),
     })
 }

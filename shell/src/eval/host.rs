@@ -135,7 +135,8 @@ mod tests {
                 ("Name".into(), Value::String(name.into())),
                 ("Alias".into(), Value::String(name.into())),
                 ("Hidden".into(), Value::Bool(false)),
-            ],
+            ]
+            .into(),
             default_columns: vec!["Name", "Alias"],
         })
     }

@@ -1340,7 +1340,8 @@ impl<'s> Evaluator<'s> {
                 props: vec![
                     ("Name".into(), Value::String(name)),
                     ("FullName".into(), Value::String(full)),
-                ],
+                ]
+                .into(),
                 default_columns: vec!["Name", "FullName"],
             }));
         }
@@ -1624,8 +1625,14 @@ fn set_member(current: Value, member: &str, v: Value, span: Span) -> Result<Valu
             }
             Ok(Value::Hashtable(h))
         }
-        Value::Object(mut o) => {
-            match o.props.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(member)) {
+        Value::Object(o) => {
+            match o
+                .props
+                .write()
+                .map_err(|e| in_use(e, span))?
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(member))
+            {
                 Some((_, slot)) => *slot = v,
                 None => {
                     return Err(missing().help(format!(
@@ -1778,7 +1785,8 @@ fn hashtable_method(
                             ("Name".into(), Value::String(k.clone())),
                             ("Key".into(), Value::String(k.clone())),
                             ("Value".into(), v.clone()),
-                        ],
+                        ]
+                        .into(),
                         default_columns: vec!["Name", "Value"],
                     })
                 })

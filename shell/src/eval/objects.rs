@@ -144,7 +144,8 @@ pub fn certificate(der: Vec<u8>, span: Span) -> Result<Value, RuntimeError> {
             ("NotAfter".into(), s(info.not_after_text())),
             ("SerialNumber".into(), s(info.serial_number.clone())),
             ("RawData".into(), Value::Bytes(der)),
-        ],
+        ]
+        .into(),
         default_columns: vec!["Thumbprint", "Subject"],
     }))
 }
@@ -179,10 +180,10 @@ pub fn call_method(
         (Value::Object(o), "getrawcertdata") | (Value::Object(o), "export")
             if o.type_name == X509_TYPE =>
         {
-            o.get("RawData").cloned().unwrap_or(Value::Null)
+            o.get("RawData").unwrap_or(Value::Null)
         }
         (Value::Object(o), "getcerthashstring") if o.type_name == X509_TYPE => {
-            o.get("Thumbprint").cloned().unwrap_or(Value::Null)
+            o.get("Thumbprint").unwrap_or(Value::Null)
         }
         (Value::Cert(c), "getrawcertdata" | "export") => Value::Bytes(c.bytes().to_vec()),
         (Value::String(s), _) if strings::has(&m) => strings::call(s, method, args, span)?,

@@ -60,23 +60,25 @@ fn text_at(v: &Value, depth: usize) -> String {
             .collect::<Vec<_>>()
             .join(" "),
         Value::Hashtable(_) => "System.Collections.Hashtable".into(),
-        Value::Object(o) => object_text(o),
+        Value::Object(o) if depth < TEXT_DEPTH => object_text(o, depth),
+        Value::Object(o) => o.type_name.clone(),
         other => other.to_string(),
     }
 }
 
-fn object_text(o: &Object) -> String {
+fn object_text(o: &Object, depth: usize) -> String {
+    let text = |v: &Value| text_at(v, depth + 1);
     match o.type_name.as_str() {
-        SCRIPTBLOCK => o.get("Ast").map(text).unwrap_or_default(),
+        SCRIPTBLOCK => o.get("Ast").map(|v| text(&v)).unwrap_or_default(),
         ERROR_RECORD => o
             .get("Exception")
-            .and_then(|e| e.property("Message"))
-            .map(|m| text(&m))
+            .and_then(|e| e.property("Message").map(|m| text(&m)))
             .unwrap_or_default(),
-        t if t.ends_with("Exception") => o.get("Message").map(text).unwrap_or_default(),
+        t if t.ends_with("Exception") => o.get("Message").map(|v| text(&v)).unwrap_or_default(),
         PSCUSTOMOBJECT | "Selected" => {
             let parts: Vec<String> = o
                 .props
+                .read()
                 .iter()
                 .map(|(k, v)| format!("{k}={}", text(v)))
                 .collect();
@@ -1374,7 +1376,7 @@ pub fn cast(type_name: &str, v: Value, span: Span) -> Result<Value, RuntimeError
         },
         "hashtable" | "collections.hashtable" | "ordered" | "collections.specialized.ordereddictionary" => match v {
             Value::Hashtable(_) => v,
-            Value::Object(o) => Value::hashtable(o.props),
+            Value::Object(o) => Value::hashtable(o.props.snapshot()),
             other => {
                 return Err(convert_error(&other, "System.Collections.Hashtable", span))
             }
@@ -1382,7 +1384,7 @@ pub fn cast(type_name: &str, v: Value, span: Span) -> Result<Value, RuntimeError
         "pscustomobject" | "management.automation.pscustomobject" => match v {
             Value::Hashtable(entries) => Value::Object(Object {
                 type_name: PSCUSTOMOBJECT.to_string(),
-                props: entries.into_inner(),
+                props: entries.into_inner().into(),
                 default_columns: Vec::new(),
             }),
             other => other,

@@ -61,3 +61,19 @@ fn a_list_that_holds_itself_neither_hangs_nor_crashes() {
     assert!(out.starts_with("2\nTrue\n"), "{out}");
     assert!(out.ends_with("done\n"), "{out}");
 }
+
+#[test]
+fn objects_are_shared_too() {
+    let src = "$o = [pscustomobject]@{ n = 1 }\n$p = $o\n$p.n = 2\n$o.n\n$rows = @($o)\n$rows[0].n = 3\n$o.n\nfunction Set-N($x) { $x.n = 4 }\nSet-N $o\n$p.n";
+    assert_eq!(ok(src), "2\n3\n4\n");
+    let piped = "$rows = @([pscustomobject]@{ done = $false }, [pscustomobject]@{ done = $false })\n$rows | ForEach-Object { $_.done = $true }\n($rows | Where-Object done).Count";
+    assert_eq!(ok(piped), "2\n");
+}
+
+#[test]
+fn an_object_that_holds_itself_neither_hangs_nor_crashes() {
+    let src = "$o = [pscustomobject]@{ self = $null; n = 1 }\n$o.self = $o\n\"$o\".Length -gt 0\n$o | ConvertTo-Json -Depth 5 -Compress | Out-Null\n$o | Format-List | Out-Null\n$o | Format-Table | Out-Null\n'done'";
+    let (out, _) = run(src);
+    assert!(out.starts_with("True\n"), "{out}");
+    assert!(out.ends_with("done\n"), "{out}");
+}

@@ -112,7 +112,8 @@ impl Evaluator<'_> {
             props: vec![
                 ("Id".into(), Value::Int(id as i64)),
                 ("Ast".into(), Value::String(b.text.clone())),
-            ],
+            ]
+            .into(),
             default_columns: Vec::new(),
         })
     }
@@ -124,7 +125,7 @@ impl Evaluator<'_> {
             return None;
         }
         match o.get("Id") {
-            Some(Value::Int(i)) => usize::try_from(*i)
+            Some(Value::Int(i)) => usize::try_from(i)
                 .ok()
                 .and_then(|i| self.blocks.get(i).cloned()),
             _ => None,

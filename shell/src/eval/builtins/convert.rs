@@ -124,7 +124,12 @@ fn shallow_text(v: &Value) -> String {
         Value::Array(_) => "System.Object[]".into(),
         Value::Hashtable(_) => "System.Collections.Hashtable".into(),
         Value::Object(o) if o.type_name == CUSTOM_OBJECT => {
-            let parts: Vec<String> = o.props.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let parts: Vec<String> = o
+                .props
+                .read()
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             format!("@{{{}}}", parts.join("; "))
         }
         other => other.to_string(),
@@ -162,6 +167,7 @@ fn json_at(v: &Value, depth: usize, max: usize, truncated: &mut bool) -> serde_j
             .into(),
         Value::Object(o) => o
             .props
+            .read()
             .iter()
             .map(|(k, x)| (k.clone(), json_at(x, depth + 1, max, truncated)))
             .collect::<serde_json::Map<_, _>>()
@@ -183,7 +189,7 @@ fn deepest(v: &Value, level: usize) -> usize {
     match v {
         Value::Array(a) => deeper(&mut a.read().iter()),
         Value::Hashtable(h) => deeper(&mut h.read().iter().map(|(_, x)| x)),
-        Value::Object(o) => deeper(&mut o.props.iter().map(|(_, x)| x)),
+        Value::Object(o) => deeper(&mut o.props.read().iter().map(|(_, x)| x)),
         _ => 0,
     }
 }
@@ -298,7 +304,7 @@ pub fn from_json(j: &serde_json::Value, hashtable: bool) -> Value {
             } else {
                 Value::Object(Object {
                     type_name: CUSTOM_OBJECT.into(),
-                    props,
+                    props: props.into(),
                     default_columns: Vec::new(),
                 })
             }
@@ -451,7 +457,8 @@ fn objects_from_csv(c: &Call, text: &str, delim: char) -> Result<Vec<Value>, Run
                             fields.next().map(Value::String).unwrap_or(Value::Null),
                         )
                     })
-                    .collect(),
+                    .collect::<Vec<_>>()
+                    .into(),
                 default_columns: Vec::new(),
             })
         })
@@ -557,7 +564,7 @@ fn quote(text: &str, column: Option<&str>, style: &CsvStyle) -> String {
 /// The columns of an object or hashtable.
 fn columns_of(v: &Value) -> Option<Vec<String>> {
     match v {
-        Value::Object(o) => Some(o.props.iter().map(|(k, _)| k.clone()).collect()),
+        Value::Object(o) => Some(o.props.read().iter().map(|(k, _)| k.clone()).collect()),
         Value::Hashtable(h) => Some(h.read().iter().map(|(k, _)| k.clone()).collect()),
         _ => None,
     }

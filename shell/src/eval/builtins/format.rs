@@ -58,7 +58,7 @@ fn columns(c: &Call, first: Option<&Value>) -> Result<Option<Vec<Column>>, Runti
         return Ok(None);
     }
     let names: Vec<String> = match first {
-        Some(Value::Object(o)) => o.props.iter().map(|(k, _)| k.clone()).collect(),
+        Some(Value::Object(o)) => o.props.read().iter().map(|(k, _)| k.clone()).collect(),
         _ => Vec::new(),
     };
     let mut out: Vec<Column> = Vec::new();

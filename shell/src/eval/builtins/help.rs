@@ -331,7 +331,8 @@ fn info(kind: &str, name: String, source: &str, synopsis: &str, syntax: String) 
             ("Source".into(), Value::String(source.into())),
             ("Synopsis".into(), Value::String(synopsis.into())),
             ("Definition".into(), Value::String(syntax)),
-        ],
+        ]
+        .into(),
         default_columns: vec!["CommandType", "Name", "Version", "Source"],
     })
 }

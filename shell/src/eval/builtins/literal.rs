@@ -40,12 +40,13 @@ pub fn literal(v: &Value) -> String {
                 .join("; ")
         ),
         Value::Object(o) if o.type_name == X509_TYPE => match o.get("RawData") {
-            Some(raw) => literal(raw),
+            Some(raw) => literal(&raw),
             None => "$null".into(),
         },
         Value::Object(o) => format!(
             "[pscustomobject]@{{{}}}",
             o.props
+                .read()
                 .iter()
                 .map(|(k, v)| format!("{} = {}", quote(k), literal(v)))
                 .collect::<Vec<_>>()

@@ -576,7 +576,7 @@ mod tests {
                 proptest::collection::vec(("[a-zA-Z]{1,6}", inner), 0..6).prop_map(|props| {
                     Value::Object(mailsec_cmdlets::Object {
                         type_name: "T".into(),
-                        props,
+                        props: props.into(),
                         default_columns: Vec::new(),
                     })
                 }),

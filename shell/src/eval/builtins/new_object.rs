@@ -48,7 +48,7 @@ fn new_object(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
     let props = match c.args.get("Property") {
         None => Vec::new(),
         Some(Value::Hashtable(h)) => h.snapshot(),
-        Some(Value::Object(o)) => o.props.clone(),
+        Some(Value::Object(o)) => o.props.snapshot(),
         Some(other) => {
             return Err(c
                 .error_at(
@@ -64,7 +64,7 @@ fn new_object(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
     if matches!(short, "psobject" | "pscustomobject" | "object") {
         return Ok(vec![Value::Object(Object {
             type_name: CUSTOM_OBJECT.into(),
-            props,
+            props: props.into(),
             default_columns: Vec::new(),
         })]);
     }
@@ -80,10 +80,14 @@ fn new_object(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
     })?;
     // -Property on another type sets (or adds) those properties.
     if let Value::Object(o) = &mut v {
+        let mut own = o
+            .props
+            .write()
+            .map_err(|e| crate::eval::in_use(e, c.span))?;
         for (k, val) in props {
-            match o.props.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&k)) {
+            match own.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&k)) {
                 Some(slot) => slot.1 = val,
-                None => o.props.push((k, val)),
+                None => own.push((k, val)),
             }
         }
     } else if !props.is_empty() {

@@ -118,7 +118,7 @@ fn picks(c: &Call, param: &str) -> Result<Vec<Pick>, RuntimeError> {
 /// The property names and values `picks` selects from `v`, in order.
 fn picked(v: &Value, picks: &[Pick], exclude: &[String]) -> Vec<(String, Value)> {
     let own: Vec<(String, Value)> = match v {
-        Value::Object(o) => o.props.clone(),
+        Value::Object(o) => o.props.snapshot(),
         Value::Hashtable(h) => h.snapshot(),
         _ => Vec::new(),
     };
@@ -204,7 +204,7 @@ fn select_object(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
                 let type_name = format!("Selected.{}", o.type_name());
                 Value::Object(Object {
                     type_name,
-                    props: picked(o, &picks, &exclude),
+                    props: picked(o, &picks, &exclude).into(),
                     default_columns: Vec::new(),
                 })
             })
@@ -225,15 +225,20 @@ fn select_object(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
                 );
             };
             // With -Property too, the chosen properties are added to each expanded object.
+            // (PowerShell adds them to the expanded object itself, so its other holders see them too.)
             let extra = match items.get(i) {
-                Some(Value::Object(sel)) if !picks.is_empty() => sel.props.clone(),
+                Some(Value::Object(sel)) if !picks.is_empty() => sel.props.snapshot(),
                 _ => Vec::new(),
             };
-            for mut item in crate::eval::unroll(v) {
-                if let Value::Object(obj) = &mut item {
+            for item in crate::eval::unroll(v) {
+                if let Value::Object(obj) = &item {
+                    let mut props = obj
+                        .props
+                        .write()
+                        .map_err(|e| crate::eval::in_use(e, c.span))?;
                     for (k, val) in &extra {
-                        if obj.get(k).is_none() {
-                            obj.props.push((k.clone(), val.clone()));
+                        if !props.iter().any(|(x, _)| x.eq_ignore_ascii_case(k)) {
+                            props.push((k.clone(), val.clone()));
                         }
                     }
                 }
@@ -494,7 +499,8 @@ fn measure_object(c: &mut Call) -> Result<Vec<Value>, RuntimeError> {
                     "Property".into(),
                     target.map(Value::String).unwrap_or(Value::Null),
                 ),
-            ],
+            ]
+            .into(),
             default_columns: Vec::new(),
         }));
     }
@@ -548,7 +554,8 @@ fn measure_text(c: &Call, items: &[Value]) -> Value {
                     .map(Value::String)
                     .unwrap_or(Value::Null),
             ),
-        ],
+        ]
+        .into(),
         default_columns: Vec::new(),
     })
 }

@@ -80,7 +80,8 @@ fn variable_object(name: &str, value: Value) -> Value {
         props: vec![
             ("Name".into(), Value::String(name.to_string())),
             ("Value".into(), value),
-        ],
+        ]
+        .into(),
         default_columns: vec!["Name", "Value"],
     })
 }

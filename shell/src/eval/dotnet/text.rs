@@ -192,7 +192,8 @@ fn group(name: &str, chars: &[char], at: Option<(usize, usize)>) -> Value {
             ("Value".into(), Value::String(value)),
             ("Index".into(), Value::Int(index as i64)),
             ("Length".into(), Value::Int(length as i64)),
-        ],
+        ]
+        .into(),
         default_columns: vec!["Success", "Name", "Index", "Length", "Value"],
     })
 }
@@ -221,7 +222,9 @@ fn match_object(re: &Regex, chars: &[char], caps: Option<&Captures>) -> Value {
     }
     let mut all = groups;
     all.extend(by_number);
-    o.props.insert(0, ("Groups".into(), Value::hashtable(all)));
+    if let Ok(mut props) = o.props.write() {
+        props.insert(0, ("Groups".into(), Value::hashtable(all)));
+    }
     o.default_columns = vec!["Groups", "Success", "Name", "Index", "Length", "Value"];
     Value::Object(o)
 }
