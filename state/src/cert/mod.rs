@@ -10,8 +10,10 @@ mod reference;
 mod sst;
 
 pub use ber::{ber_to_der, BerError};
+pub(crate) use collection::read_collection_decoded;
 pub use collection::{read_collection, CollectionError};
 pub use collection::{read_collection_entries, CollectionEntry, CollectionFormat};
+pub(crate) use info::name_text;
 pub use info::{CertInfo, InfoError};
 pub use pem::write_pem;
 pub use pkcs7::{write_pkcs7, Pkcs7WriteError};
