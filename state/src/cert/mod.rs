@@ -17,7 +17,7 @@ pub(crate) use info::name_text;
 pub use info::{CertInfo, InfoError};
 pub use pem::write_pem;
 pub use pkcs7::{write_pkcs7, Pkcs7WriteError};
-pub(crate) use reference::by_digest;
+pub(crate) use reference::{by_digest, push_hex};
 pub use reference::{collect_references, sha256_of_file_name, CertRef, CertSummary, CERTS_DIR};
 pub use sst::{read_sst, write_sst, SstEntry};
 

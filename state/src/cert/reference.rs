@@ -160,10 +160,21 @@ impl Serialize for DigestRef<'_> {
         let mut file = String::with_capacity(CERTS_DIR.len() + 1 + 64);
         file.push_str(CERTS_DIR);
         file.push('/');
-        file.push_str(&hex::encode(self.0));
+        push_hex(&mut file, self.0);
         let mut st = s.serialize_struct("CertRef", 1)?;
         st.serialize_field("file", &file)?;
         st.end()
+    }
+}
+
+/// Append the lower-case hex of `bytes` to `out`: what `hex::encode` gives, without building the text
+/// one `char` at a time (a plan writes and compares the digest of every certificate it holds).
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
 }
 
@@ -227,4 +238,22 @@ pub fn collect_references<R>(f: impl FnOnce() -> R) -> (R, BTreeSet<String>) {
     REFERENCED.with(|r| *r.borrow_mut() = outer);
     files.retain(|f| sha256_of_file_name(f).is_some());
     (result, files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn push_hex_writes_what_hex_encode_writes(
+            prefix in "[a-z/]{0,8}",
+            bytes in proptest::collection::vec(any::<u8>(), 0..80),
+        ) {
+            let mut out = prefix.clone();
+            push_hex(&mut out, &bytes);
+            prop_assert_eq!(out, format!("{prefix}{}", hex::encode(&bytes)));
+        }
+    }
 }
