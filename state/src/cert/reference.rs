@@ -129,6 +129,12 @@ impl Serialize for Cert {
 impl<'de> Deserialize<'de> for Cert {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = CertRef::deserialize(d)?;
+        if let Some(n) = DEFERRED.with(Cell::get) {
+            if let Some(sha) = r.sha256() {
+                DEFERRED.with(|d| d.set(Some(n + 1)));
+                return Ok(Cert::from_entry(intern::placeholder(sha)));
+            }
+        }
         r.resolve().map_err(serde::de::Error::custom)
     }
 }
@@ -145,6 +151,8 @@ impl schemars::JsonSchema for Cert {
 thread_local! {
     /// The file names of the certificate values serialized inside [`collect_references`].
     static REFERENCED: RefCell<Option<BTreeSet<String>>> = const { RefCell::new(None) };
+    /// Inside [`deferred`]: how many certificate references were read as placeholders.
+    static DEFERRED: Cell<Option<usize>> = const { Cell::new(None) };
     /// Inside [`by_digest`]: certificates serialize as their content hash only.
     static DIGEST_ONLY: Cell<bool> = const { Cell::new(false) };
 }
@@ -193,6 +201,25 @@ pub(crate) fn by_digest<R>(f: impl FnOnce() -> R) -> R {
     }
     let _restore = Restore(DIGEST_ONLY.with(|d| d.replace(true)));
     f()
+}
+
+/// Run `f` (a parse) with certificate references not looked up: each one that names a hash becomes a
+/// placeholder holding only that hash, so the parse need not wait for the certificate files to be
+/// loaded. Also returns how many placeholders were made: the caller resolves every one of them
+/// ([`Cert::resolve_deferred`]) once the files are loaded, or drops the result.
+pub(crate) fn deferred<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    /// Puts the previous mode back, even when `f` panics.
+    struct Restore(Option<usize>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = DEFERRED.try_with(|d| d.set(self.0));
+        }
+    }
+    let restore = Restore(DEFERRED.with(|d| d.replace(Some(0))));
+    let result = f();
+    let made = DEFERRED.with(|d| d.replace(restore.0)).unwrap_or(0);
+    drop(restore);
+    (result, made)
 }
 
 fn note_reference(file: &str) {
