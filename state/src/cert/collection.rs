@@ -135,12 +135,13 @@ pub fn read_collection_entries(bytes: &[u8]) -> Result<Vec<CollectionEntry>, Col
     }
 }
 
+/// One certificate of a collection as DER, and decoded (`None` when it does not decode).
+pub(crate) type Decoded = (Vec<u8>, Option<x509_cert::Certificate>);
+
 /// [`read_collection`], with each certificate also decoded (`None` for one that does not decode): the same
 /// certificates and the same errors, but a single DER certificate (the usual published value) is decoded once
 /// instead of once to check it and again by the caller.
-pub(crate) fn read_collection_decoded(
-    bytes: &[u8],
-) -> Result<Vec<(Vec<u8>, Option<x509_cert::Certificate>)>, CollectionError> {
+pub(crate) fn read_collection_decoded(bytes: &[u8]) -> Result<Vec<Decoded>, CollectionError> {
     refuse_private_keys(bytes)?;
     if CollectionFormat::detect(bytes) == Some(CollectionFormat::Der) {
         let cert = read_der(bytes)?;
