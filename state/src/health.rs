@@ -1,13 +1,14 @@
 //! Certificate health: which published certificates will work, judged against the organization's issuing CAs (used by plan, Test-SmimeCertificate and the report).
 
 use der::Decode;
+use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use x509_cert::ext::pkix::BasicConstraints;
 use x509_cert::Certificate;
 
 use crate::backend::LiveState;
-use crate::cert::{read_collection, Cert, CertInfo};
+use crate::cert::{name_text, read_collection, read_collection_decoded, Cert, CertInfo};
 use crate::model::{DesiredState, ObjectKind};
 use crate::validate::{Validator, Verdict};
 
@@ -129,21 +130,56 @@ pub fn assess(
     crls: &[Vec<u8>],
     at: OffsetDateTime,
 ) -> Vec<Finding> {
+    judge(recipient, trust, crls, at)
+        .into_iter()
+        .map(|j| {
+            let info = j.cert.as_ref().map(|c| CertInfo::build(c, &j.der));
+            Finding {
+                attribute: j.attribute,
+                days_to_expiry: info.as_ref().map(|i| (i.not_after - at).whole_days()),
+                info,
+                valid: j.valid,
+                can_encrypt: j.can_encrypt,
+                can_sign: j.can_sign,
+                problems: j.problems,
+            }
+        })
+        .collect()
+}
+
+/// A [`Finding`] before the certificate's facts are written out: the decoded certificate and its DER,
+/// so a caller that shows only some facts of some findings (the plan's warnings) computes only those.
+struct Judged {
+    attribute: &'static str,
+    /// The value's DER (empty when the value is not a certificate at all).
+    der: Vec<u8>,
+    /// `None` when the value is not a certificate, or does not decode.
+    cert: Option<Certificate>,
+    valid: bool,
+    can_encrypt: bool,
+    can_sign: bool,
+    problems: Vec<String>,
+}
+
+/// [`assess`] without writing out each certificate's facts.
+fn judge(
+    recipient: &Recipient,
+    trust: &Trust,
+    crls: &[Vec<u8>],
+    at: OffsetDateTime,
+) -> Vec<Judged> {
     let mut intermediates = trust.intermediates.clone();
     // Each certificate is read once here and its reading used for every check below.
     let mut end_entities: Vec<(&'static str, Vec<u8>, Option<Certificate>)> = Vec::new();
     let mut findings = Vec::new();
     for (attr, value) in &recipient.published {
-        match read_collection(value.bytes()) {
-            Ok(ders) => {
-                let read = ders.into_iter().map(|d| {
-                    let c = Certificate::from_der(&d).ok();
-                    (d, c)
-                });
+        match read_collection_decoded(value.bytes()) {
+            Ok(read) => {
                 // A value's CA certificates are intermediates, unless it holds nothing else: then what
                 // was published is meant to be the recipient's own and is judged as such.
-                let (cas, people): (Vec<_>, Vec<_>) =
-                    read.partition(|(_, c)| c.as_ref().is_some_and(is_ca_parsed));
+                let (cas, people): (Vec<_>, Vec<_>) = read
+                    .into_iter()
+                    .partition(|(_, c)| c.as_ref().is_some_and(is_ca_parsed));
                 if people.is_empty() {
                     end_entities.extend(cas.into_iter().map(|(d, c)| (*attr, d, c)));
                 } else {
@@ -151,10 +187,10 @@ pub fn assess(
                     end_entities.extend(people.into_iter().map(|(d, c)| (*attr, d, c)));
                 }
             }
-            Err(e) => findings.push(Finding {
+            Err(e) => findings.push(Judged {
                 attribute: attr,
-                info: None,
-                days_to_expiry: None,
+                der: Vec::new(),
+                cert: None,
                 valid: false,
                 can_encrypt: false,
                 can_sign: false,
@@ -164,7 +200,6 @@ pub fn assess(
     }
     let validator = Validator::new(&trust.anchors, &intermediates, crls);
     for (attr, der, cert) in end_entities {
-        let info = cert.as_ref().map(|c| CertInfo::build(c, &der));
         let (enc, sig) = validator.validate_encryption_and_signing_parsed(
             &der,
             cert.as_ref(),
@@ -188,10 +223,10 @@ pub fn assess(
         } else if !sig.is_valid() {
             add(&sig, "not for signing: ");
         }
-        findings.push(Finding {
+        findings.push(Judged {
             attribute: attr,
-            days_to_expiry: info.as_ref().map(|i| (i.not_after - at).whole_days()),
-            info,
+            der,
+            cert,
             valid: enc.is_valid() || sig.is_valid(),
             can_encrypt: enc.is_valid(),
             can_sign: sig.is_valid(),
@@ -276,14 +311,21 @@ pub fn plan_warnings(desired: &DesiredState, live: &LiveState, at: OffsetDateTim
 fn warnings_for(recipients: &[Recipient], trust: &Trust, at: OffsetDateTime) -> Vec<String> {
     let mut out = Vec::new();
     for r in recipients {
-        for f in assess(r, trust, &[], at) {
+        for f in judge(r, trust, &[], at) {
             if f.valid && f.can_encrypt {
                 continue;
             }
+            // The subject and thumbprint of CertInfo, and nothing else of it.
             let what = f
-                .info
+                .cert
                 .as_ref()
-                .map(|i| format!("{} (thumbprint {})", i.subject, i.thumbprint))
+                .map(|c| {
+                    format!(
+                        "{} (thumbprint {})",
+                        name_text(&c.tbs_certificate.subject),
+                        hex::encode_upper(Sha1::digest(&f.der))
+                    )
+                })
                 .unwrap_or_else(|| "a value".into());
             let verdict = if f.valid {
                 "can't be used to encrypt to it"

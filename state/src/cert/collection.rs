@@ -124,21 +124,7 @@ pub fn read_collection_entries(bytes: &[u8]) -> Result<Vec<CollectionEntry>, Col
             .into_iter()
             .map(CollectionEntry::from)
             .collect()),
-        Some(CollectionFormat::Der) => match x509_cert::Certificate::from_der(bytes) {
-            Ok(_) => Ok(plain(vec![bytes.to_vec()])),
-            Err(e) => Err(CollectionError::Damaged {
-                format: CollectionFormat::Der,
-                offset: e.position().and_then(|p| usize::try_from(p).ok()).unwrap_or(0),
-                what: match e.kind() {
-                    der::ErrorKind::Incomplete { .. } => {
-                        format!("the certificate is cut short ({e}); export it again")
-                    }
-                    _ => format!(
-                        "it is shaped like a certificate but does not decode ({e}); it is damaged (export it again), or uses an encoding mailsec cannot read yet (such as a UTCTime date before 1970)"
-                    ),
-                },
-            }),
-        },
+        Some(CollectionFormat::Der) => read_der(bytes).map(|_| plain(vec![bytes.to_vec()])),
         Some(CollectionFormat::Pkcs7Der | CollectionFormat::Pkcs7Ber) => {
             Ok(plain(pkcs7::read_certificates(bytes)?))
         }
@@ -147,6 +133,43 @@ pub fn read_collection_entries(bytes: &[u8]) -> Result<Vec<CollectionEntry>, Col
         }
         None => Err(CollectionError::WrongFormat(unknown(bytes))),
     }
+}
+
+/// One certificate of a collection as DER, and decoded (`None` when it does not decode).
+pub(crate) type Decoded = (Vec<u8>, Option<x509_cert::Certificate>);
+
+/// [`read_collection`], with each certificate also decoded (`None` for one that does not decode): the same
+/// certificates and the same errors, but a single DER certificate (the usual published value) is decoded once
+/// instead of once to check it and again by the caller.
+pub(crate) fn read_collection_decoded(bytes: &[u8]) -> Result<Vec<Decoded>, CollectionError> {
+    refuse_private_keys(bytes)?;
+    if CollectionFormat::detect(bytes) == Some(CollectionFormat::Der) {
+        let cert = read_der(bytes)?;
+        return Ok(vec![(bytes.to_vec(), Some(cert))]);
+    }
+    Ok(read_collection_entries(bytes)?
+        .into_iter()
+        .map(|e| {
+            let cert = x509_cert::Certificate::from_der(&e.der).ok();
+            (e.der, cert)
+        })
+        .collect())
+}
+
+/// One DER certificate, decoded; a value shaped like one that does not decode is damaged.
+fn read_der(bytes: &[u8]) -> Result<x509_cert::Certificate, CollectionError> {
+    x509_cert::Certificate::from_der(bytes).map_err(|e| CollectionError::Damaged {
+        format: CollectionFormat::Der,
+        offset: e.position().and_then(|p| usize::try_from(p).ok()).unwrap_or(0),
+        what: match e.kind() {
+            der::ErrorKind::Incomplete { .. } => {
+                format!("the certificate is cut short ({e}); export it again")
+            }
+            _ => format!(
+                "it is shaped like a certificate but does not decode ({e}); it is damaged (export it again), or uses an encoding mailsec cannot read yet (such as a UTCTime date before 1970)"
+            ),
+        },
+    })
 }
 
 /// PEM text: one or more `-----BEGIN ...-----` blocks, possibly with text around them (a binary DER or .sst value
@@ -897,6 +920,7 @@ mod props {
 
     fn read_everything(bytes: &[u8]) {
         let _ = read_collection_entries(bytes);
+        decoded_agrees(bytes);
         let _ = CollectionFormat::detect(bytes);
         let _ = crate::cert::CertFormat::detect(bytes);
         let _ = sst::read_sst(bytes);
@@ -904,6 +928,31 @@ mod props {
         let _ = pem::read_certificates(bytes);
         let _ = ber::ber_to_der(bytes);
         let _ = is_pem(bytes);
+    }
+
+    /// [`read_collection_decoded`] gives exactly what [`read_collection`] gives (the same certificates or
+    /// the same error), each with the certificate decoded from it.
+    fn decoded_agrees(bytes: &[u8]) {
+        let plain = read_collection(bytes);
+        let decoded = read_collection_decoded(bytes);
+        match (plain, decoded) {
+            (Ok(ders), Ok(read)) => {
+                let got: Vec<&Vec<u8>> = read.iter().map(|(d, _)| d).collect();
+                assert_eq!(got, ders.iter().collect::<Vec<_>>());
+                for (der, cert) in read {
+                    assert_eq!(cert, x509_cert::Certificate::from_der(&der).ok());
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b),
+            (a, b) => panic!("read_collection {a:?} but read_collection_decoded {b:?}"),
+        }
+    }
+
+    #[test]
+    fn decoded_agrees_on_every_seed() {
+        for seed in seeds() {
+            decoded_agrees(seed);
+        }
     }
 
     proptest! {

@@ -79,6 +79,19 @@ pub(crate) fn intern_hashed(bytes: Vec<u8>, sha256: [u8; 32]) -> Arc<Entry> {
         .clone()
 }
 
+/// An entry that names `sha256` but holds no bytes: what a reference read by
+/// [`super::reference::deferred`] stands for until it is resolved. It is never put in the table,
+/// and nothing derived from it is ever used (the caller resolves it or drops it).
+pub(crate) fn placeholder(sha256: [u8; 32]) -> Arc<Entry> {
+    Arc::new(Entry {
+        sha256,
+        bytes: Arc::from(&[][..]),
+        format: OnceLock::new(),
+        certificates: OnceLock::new(),
+        reference: OnceLock::new(),
+    })
+}
+
 pub(crate) fn lookup(sha256: &[u8; 32]) -> Option<Arc<Entry>> {
     table()
         .lock()

@@ -10,12 +10,14 @@ mod reference;
 mod sst;
 
 pub use ber::{ber_to_der, BerError};
+pub(crate) use collection::read_collection_decoded;
 pub use collection::{read_collection, CollectionError};
 pub use collection::{read_collection_entries, CollectionEntry, CollectionFormat};
+pub(crate) use info::name_text;
 pub use info::{CertInfo, InfoError};
 pub use pem::write_pem;
 pub use pkcs7::{write_pkcs7, Pkcs7WriteError};
-pub(crate) use reference::by_digest;
+pub(crate) use reference::{by_digest, deferred, push_hex};
 pub use reference::{collect_references, sha256_of_file_name, CertRef, CertSummary, CERTS_DIR};
 pub use sst::{read_sst, write_sst, SstEntry};
 
@@ -117,6 +119,18 @@ impl Cert {
 
     pub(crate) fn from_entry(entry: Arc<intern::Entry>) -> Cert {
         Cert { entry }
+    }
+
+    /// A value read by [`reference::deferred`], given its bytes from the table: `false` when they
+    /// were never loaded (the value stays a placeholder and must not be used).
+    pub(crate) fn resolve_deferred(&mut self) -> bool {
+        match intern::lookup(&self.entry.sha256) {
+            Some(entry) => {
+                self.entry = entry;
+                true
+            }
+            None => false,
+        }
     }
 
     pub fn format(&self) -> CertFormat {

@@ -129,6 +129,12 @@ impl Serialize for Cert {
 impl<'de> Deserialize<'de> for Cert {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = CertRef::deserialize(d)?;
+        if let Some(n) = DEFERRED.with(Cell::get) {
+            if let Some(sha) = r.sha256() {
+                DEFERRED.with(|d| d.set(Some(n + 1)));
+                return Ok(Cert::from_entry(intern::placeholder(sha)));
+            }
+        }
         r.resolve().map_err(serde::de::Error::custom)
     }
 }
@@ -145,6 +151,8 @@ impl schemars::JsonSchema for Cert {
 thread_local! {
     /// The file names of the certificate values serialized inside [`collect_references`].
     static REFERENCED: RefCell<Option<BTreeSet<String>>> = const { RefCell::new(None) };
+    /// Inside [`deferred`]: how many certificate references were read as placeholders.
+    static DEFERRED: Cell<Option<usize>> = const { Cell::new(None) };
     /// Inside [`by_digest`]: certificates serialize as their content hash only.
     static DIGEST_ONLY: Cell<bool> = const { Cell::new(false) };
 }
@@ -160,10 +168,21 @@ impl Serialize for DigestRef<'_> {
         let mut file = String::with_capacity(CERTS_DIR.len() + 1 + 64);
         file.push_str(CERTS_DIR);
         file.push('/');
-        file.push_str(&hex::encode(self.0));
+        push_hex(&mut file, self.0);
         let mut st = s.serialize_struct("CertRef", 1)?;
         st.serialize_field("file", &file)?;
         st.end()
+    }
+}
+
+/// Append the lower-case hex of `bytes` to `out`: what `hex::encode` gives, without building the text
+/// one `char` at a time (a plan writes and compares the digest of every certificate it holds).
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
 }
 
@@ -182,6 +201,25 @@ pub(crate) fn by_digest<R>(f: impl FnOnce() -> R) -> R {
     }
     let _restore = Restore(DIGEST_ONLY.with(|d| d.replace(true)));
     f()
+}
+
+/// Run `f` (a parse) with certificate references not looked up: each one that names a hash becomes a
+/// placeholder holding only that hash, so the parse need not wait for the certificate files to be
+/// loaded. Also returns how many placeholders were made: the caller resolves every one of them
+/// ([`Cert::resolve_deferred`]) once the files are loaded, or drops the result.
+pub(crate) fn deferred<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    /// Puts the previous mode back, even when `f` panics.
+    struct Restore(Option<usize>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = DEFERRED.try_with(|d| d.set(self.0));
+        }
+    }
+    let restore = Restore(DEFERRED.with(|d| d.replace(Some(0))));
+    let result = f();
+    let made = DEFERRED.with(|d| d.replace(restore.0)).unwrap_or(0);
+    drop(restore);
+    (result, made)
 }
 
 fn note_reference(file: &str) {
@@ -227,4 +265,22 @@ pub fn collect_references<R>(f: impl FnOnce() -> R) -> (R, BTreeSet<String>) {
     REFERENCED.with(|r| *r.borrow_mut() = outer);
     files.retain(|f| sha256_of_file_name(f).is_some());
     (result, files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn push_hex_writes_what_hex_encode_writes(
+            prefix in "[a-z/]{0,8}",
+            bytes in proptest::collection::vec(any::<u8>(), 0..80),
+        ) {
+            let mut out = prefix.clone();
+            push_hex(&mut out, &bytes);
+            prop_assert_eq!(out, format!("{prefix}{}", hex::encode(&bytes)));
+        }
+    }
 }

@@ -69,6 +69,30 @@ pub struct DesiredState {
     pub index: IndexCache,
 }
 
+impl DesiredState {
+    /// Every certificate value the state holds (the S/MIME config's issuing CAs, then each
+    /// mailbox's and each contact's), to resolve the references of a deferred parse.
+    pub(crate) fn certs_mut(&mut self) -> impl Iterator<Item = &mut crate::cert::Cert> {
+        let config = self
+            .smime_config
+            .iter_mut()
+            .flat_map(|c| c.SMIMECertificateIssuingCA.iter_mut().flatten());
+        let mailboxes = self.mailboxes.iter_mut().flat_map(|m| {
+            m.user_certificate
+                .iter_mut()
+                .flatten()
+                .chain(m.user_smime_certificate.iter_mut().flatten())
+        });
+        let contacts = self.mail_contacts.iter_mut().flat_map(|c| {
+            c.user_certificate
+                .iter_mut()
+                .flatten()
+                .chain(c.user_smime_certificate.iter_mut().flatten())
+        });
+        config.chain(mailboxes).chain(contacts)
+    }
+}
+
 impl Default for DesiredState {
     fn default() -> Self {
         DesiredState {

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::cert::sha256_of_file_name;
+use crate::cert::{push_hex, sha256_of_file_name};
 
 /// Is the live value `a` the same as the desired value `b` for attribute `attr`?
 pub fn same_value(attr: &str, a: &Value, b: &Value) -> bool {
@@ -88,7 +88,11 @@ fn canonical(attr: &str, v: &Value) -> String {
             .get("file")
             .and_then(Value::as_str)
             .and_then(sha256_of_file_name)
-            .map(hex::encode)
+            .map(|sha| {
+                let mut text = String::new();
+                push_hex(&mut text, &sha);
+                text
+            })
             .unwrap_or_else(|| v.to_string()),
         Value::String(s) if attr == "EmailAddresses" => proxy_address(s),
         Value::String(s) if case_insensitive(attr) => s.to_lowercase(),

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::{atomic_write, emit, preserve, StoreError};
 use crate::cert::{collect_references, sha256_of_file_name, Cert, CertFormat, CERTS_DIR};
+use crate::model::{DesiredState, API_VERSION};
 
 /// A document and the exact text it was read from.
 #[derive(Debug, Clone)]
@@ -31,25 +32,80 @@ pub fn read_doc<T: DeserializeOwned>(
     path: &Path,
     version: Option<&str>,
 ) -> Result<Option<Doc<T>>, StoreError> {
-    let text = match fs::read(path) {
-        Ok(b) => String::from_utf8(b).map_err(|e| StoreError::Parse {
-            path: path.to_path_buf(),
-            line: None,
-            column: None,
-            message: format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(StoreError::Read {
-                path: path.to_path_buf(),
-                source: e,
-            })
-        }
+    let Some(text) = read_text(path)? else {
+        return Ok(None);
     };
     preload_certs(path)?;
+    parse_doc(path, text, version).map(Some)
+}
+
+/// [`read_doc`] for the desired state, with the YAML parsed while the certificate files load.
+///
+/// A large state names 100,000 certificate files: reading and hashing them took as long as the
+/// parse, which waited for them because each reference was looked up as it was parsed. Here the
+/// references are parsed as placeholders ([`crate::cert::deferred`]) and looked up once both are
+/// done. Whenever that does not give a whole state (a parse error, a file that is missing, or a
+/// placeholder left unresolved), the document is parsed again the ordinary way, so every error is
+/// the one [`read_doc`] gives.
+pub(crate) fn read_state_doc(path: &Path) -> Result<Option<Doc<DesiredState>>, StoreError> {
+    let Some(text) = read_text(path)? else {
+        return Ok(None);
+    };
+    if !starts_with_version(&text, API_VERSION) {
+        preload_certs(path)?;
+        return parse_doc(path, text, Some(API_VERSION)).map(Some);
+    }
+    let (preloaded, (parsed, placeholders)) = std::thread::scope(|scope| {
+        let loading = scope.spawn(|| preload_certs(path));
+        let parsed = crate::cert::deferred(|| serde_norway::from_str::<DesiredState>(&text).ok());
+        let preloaded = loading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (preloaded, parsed)
+    });
+    preloaded?;
+    if let Some(mut value) = parsed {
+        let mut resolved = 0usize;
+        let mut whole = true;
+        for cert in value.certs_mut() {
+            whole &= cert.resolve_deferred();
+            resolved += 1;
+        }
+        if whole && resolved == placeholders {
+            return Ok(Some(Doc { value, text }));
+        }
+    }
+    parse_doc(path, text, Some(API_VERSION)).map(Some)
+}
+
+/// The file's text; `Ok(None)` when it does not exist.
+fn read_text(path: &Path) -> Result<Option<String>, StoreError> {
+    match fs::read(path) {
+        Ok(b) => String::from_utf8(b)
+            .map(Some)
+            .map_err(|e| StoreError::Parse {
+                path: path.to_path_buf(),
+                line: None,
+                column: None,
+                message: format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::Read {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
+/// Parse `text` (read from `path`), its certificate files already loaded.
+fn parse_doc<T: DeserializeOwned>(
+    path: &Path,
+    text: String,
+    version: Option<&str>,
+) -> Result<Doc<T>, StoreError> {
     let parse_err = |e: serde_norway::Error| {
         let loc = e.location();
         StoreError::Parse {
@@ -65,7 +121,7 @@ pub fn read_doc<T: DeserializeOwned>(
     if let Some(expected) = version {
         if starts_with_version(&text, expected) {
             if let Ok(value) = serde_norway::from_str(&text) {
-                return Ok(Some(Doc { value, text }));
+                return Ok(Doc { value, text });
             }
         }
     }
@@ -74,7 +130,7 @@ pub fn read_doc<T: DeserializeOwned>(
         check_version(path, &text, &raw, expected)?;
     }
     let value = serde_norway::from_str(&text).map_err(parse_err)?;
-    Ok(Some(Doc { value, text }))
+    Ok(Doc { value, text })
 }
 
 /// Does the document's first line say `apiVersion: <expected>`, with nothing that could continue it?
@@ -307,6 +363,113 @@ mod tests {
         assert!(!starts_with_version("apiVersion: mailsec/v2\n", v));
         assert!(!starts_with_version(&format!("---\napiVersion: {v}\n"), v));
         assert!(!starts_with_version(&format!("apiVersion: '{v}'\n"), v));
+    }
+
+    /// A state with a certificate in every place one can be: the S/MIME config, a mailbox, a contact.
+    fn state_with_certificates(tag: &[u8]) -> DesiredState {
+        use crate::model::{MailContact, Mailbox, SmimeConfig};
+        let cert = |i: u8| Cert::from_bytes([tag, b"\x00not a certificate ", &[i]].concat());
+        DesiredState {
+            smime_config: Some(SmimeConfig {
+                SMIMECertificateIssuingCA: Some(Some(cert(0))),
+                ..SmimeConfig::default()
+            }),
+            mailboxes: vec![Mailbox {
+                guid: uuid::Uuid::from_u128(1),
+                name: "jo".into(),
+                user_certificate: Some(vec![cert(1), cert(2)]),
+                user_smime_certificate: Some(vec![cert(3)]),
+                ..Mailbox::default()
+            }],
+            mail_contacts: vec![MailContact {
+                guid: uuid::Uuid::from_u128(2),
+                name: "partner".into(),
+                external_email_address: "SMTP:p@partner.example".into(),
+                user_certificate: Some(vec![cert(4), cert(1)]),
+                user_smime_certificate: Some(vec![cert(5)]),
+                ..MailContact::default()
+            }],
+            ..DesiredState::default()
+        }
+    }
+
+    #[test]
+    fn the_overlapped_read_gives_what_read_doc_gives() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("mailsec.yaml");
+        let state = state_with_certificates(b"overlapped");
+        crate::store::Store::new(&path).save(&state, None).unwrap();
+        let mut ours = read_state_doc(&path).unwrap().unwrap();
+        let theirs = read_doc::<DesiredState>(&path, Some(API_VERSION))
+            .unwrap()
+            .unwrap();
+        assert_eq!(ours.value, state);
+        assert_eq!(ours.value, theirs.value);
+        assert_eq!(ours.text, theirs.text);
+        // Every value has its bytes, not a placeholder's.
+        let mut n = 0;
+        for (mine, want) in ours.value.certs_mut().zip(
+            [0u8, 1, 2, 3, 4, 1, 5]
+                .iter()
+                .map(|i| [&b"overlapped"[..], b"\x00not a certificate ", &[*i]].concat()),
+        ) {
+            assert_eq!(mine.bytes(), want.as_slice());
+            n += 1;
+        }
+        assert_eq!(n, 7);
+        assert_eq!(
+            read_state_doc(&d.path().join("absent.yaml"))
+                .unwrap()
+                .map(|d| d.text),
+            None
+        );
+    }
+
+    #[test]
+    fn the_overlapped_read_fails_as_read_doc_fails() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("mailsec.yaml");
+        let state = state_with_certificates(b"failing");
+        crate::store::Store::new(&path).save(&state, None).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let missing = format!("certs/{}.bin", "cd".repeat(32));
+        let first_file = text
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("- file: ")
+                    .or(l.trim().strip_prefix("file: "))
+            })
+            .unwrap()
+            .to_string();
+        let cases = [
+            // A reference to a file that is not there: the error names it with its position.
+            text.replacen(&first_file, &missing, 1),
+            // Not a name mailsec writes.
+            text.replacen(&first_file, "certs/x.cer", 1),
+            // Damaged YAML, a wrong version, an unknown field.
+            format!("{text}mailboxes: [\n"),
+            text.replacen(API_VERSION, "mailsec/v0", 1),
+            text.replacen("Name: jo", "Nam: jo", 1),
+        ];
+        for case in cases {
+            std::fs::write(&path, &case).unwrap();
+            let ours = read_state_doc(&path).unwrap_err().to_string();
+            let theirs = read_doc::<DesiredState>(&path, Some(API_VERSION))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(ours, theirs, "{case}");
+        }
+        // A tampered certificate file is the same error too.
+        std::fs::write(&path, &text).unwrap();
+        let file = d.path().join(first_file.trim());
+        std::fs::write(&file, b"edited by hand").unwrap();
+        let ours = read_state_doc(&path).unwrap_err().to_string();
+        let theirs = read_doc::<DesiredState>(&path, Some(API_VERSION))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(ours, theirs);
+        assert!(ours.contains("certs/"), "{ours}");
     }
 
     #[test]

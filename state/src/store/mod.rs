@@ -16,7 +16,7 @@ pub use lock::{force_unlock, LockError, LockGuard, LockInfo};
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{DesiredState, API_VERSION};
+use crate::model::DesiredState;
 
 /// Where the state lives, from `--state`, `MAILSEC_STATE`, or `./mailsec.yaml`.
 #[derive(Debug, Clone)]
@@ -60,7 +60,7 @@ impl Store {
 
     /// Read the state. A missing file is an empty state; a damaged or unknown-version file is an error.
     pub fn load(&self) -> Result<Loaded, StoreError> {
-        match read_doc::<DesiredState>(&self.path, Some(API_VERSION))? {
+        match docs::read_state_doc(&self.path)? {
             None => Ok(Loaded {
                 state: DesiredState::default(),
                 original: None,
