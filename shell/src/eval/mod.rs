@@ -795,9 +795,11 @@ impl<'s> Evaluator<'s> {
                 args: None,
                 span,
             } => {
+                // Hashtables and objects are shared: setting the member changes every holder, and
+                // the target is evaluated once (`$a[$i++].x = 1` moves `$i` by one).
                 let current = self.expr(inner, io)?;
-                let updated = set_member(current, member, v, *span)?;
-                self.assign_back(inner, updated, io)
+                set_member(current, member, v, *span)?;
+                Ok(())
             }
             Expr::Index {
                 target: inner,
@@ -806,23 +808,10 @@ impl<'s> Evaluator<'s> {
             } => {
                 let current = self.expr(inner, io)?;
                 let i = self.expr(index, io)?;
-                let updated = set_index(current, &i, v, *span)?;
-                self.assign_back(inner, updated, io)
-            }
-            other => Err(not_assignable(other.span())),
-        }
-    }
-
-    /// After changing a value reached through `target`, store it back where it came from
-    /// (a variable keeps the scope it lives in). A value that came from elsewhere is dropped.
-    fn assign_back(&mut self, target: &Expr, v: Value, io: &mut Io) -> Eval<()> {
-        match target {
-            Expr::Variable(var) => {
-                self.update_var(&var.name, v, var.span)?;
+                set_index(current, &i, v, *span)?;
                 Ok(())
             }
-            Expr::Member { args: None, .. } | Expr::Index { .. } => self.assign(target, v, io),
-            _ => Ok(()),
+            other => Err(not_assignable(other.span())),
         }
     }
 
@@ -932,25 +921,6 @@ impl<'s> Evaluator<'s> {
             scope.vars.insert(key, v);
         }
         Ok(())
-    }
-
-    /// Change a variable where it lives (for `$x.Add(...)`, `$h.k = v` on a parent's variable).
-    fn update_var(&mut self, name: &str, v: Value, span: Span) -> Result<(), RuntimeError> {
-        let lower = name.to_lowercase();
-        let (global, key) = split_scope(&lower);
-        if key == "null" {
-            return Ok(());
-        }
-        Self::check_writable(key, span)?;
-        if !global {
-            for scope in self.scopes.iter_mut().rev() {
-                if let Some(slot) = scope.vars.get_mut(key) {
-                    *slot = v;
-                    return Ok(());
-                }
-            }
-        }
-        self.set_var(name, v, span)
     }
 
     /// Set a variable in the current scope, no checks (automatic variables: `$_`, `$Matches` ...).
@@ -1603,7 +1573,7 @@ fn index_of(t: &Value, i: &Value, span: Span) -> Result<Value, RuntimeError> {
     })
 }
 
-/// `$obj.Name = v` on a copy of the value.
+/// `$obj.Name = v`, in place: hashtables and objects are shared, so every holder sees it.
 fn set_member(current: Value, member: &str, v: Value, span: Span) -> Result<Value, RuntimeError> {
     let missing = || {
         RuntimeError::new(
@@ -1653,7 +1623,7 @@ fn set_member(current: Value, member: &str, v: Value, span: Span) -> Result<Valu
     }
 }
 
-/// `$x[i] = v` on a copy of the value.
+/// `$x[i] = v`, in place: arrays and hashtables are shared, so every holder sees it.
 fn set_index(current: Value, i: &Value, v: Value, span: Span) -> Result<Value, RuntimeError> {
     match current {
         Value::Hashtable(h) => {

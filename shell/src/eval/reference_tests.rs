@@ -77,3 +77,9 @@ fn an_object_that_holds_itself_neither_hangs_nor_crashes() {
     assert!(out.starts_with("True\n"), "{out}");
     assert!(out.ends_with("done\n"), "{out}");
 }
+
+#[test]
+fn an_assignment_target_is_evaluated_once() {
+    let src = "$a = @(@{ x = 0 }, @{ x = 0 })\n$i = 0\n$a[$i++].x = 1\n$i\n$a[0].x\n$a[1].x\n$h = @{ inner = @{} }\n$h.inner.k = 'v'\n$h['inner']['k2'] = 'w'\n$h.inner.Count";
+    assert_eq!(ok(src), "1\n1\n0\n2\n");
+}
