@@ -383,3 +383,51 @@ fn excluded_subtrees_and_ignored_properties_are_neither_read_nor_written() {
         .search("(uid=alice)", &["displayName"])
         .contains("displayName: Alice\n"));
 }
+
+/// On OpenLDAP, mailboxes and contacts come from one search when the contacts' base is under a
+/// mailbox base, and from two when a `filter` is configured (it applies to mailboxes only). Both
+/// reads give the same export: contacts once, as contacts; an entry without `mail` is no mailbox.
+#[test]
+fn one_search_reads_what_two_searches_read() {
+    let Some((ldap, ws, env)) = setup() else {
+        return;
+    };
+    ok(&ws.mailsec_env(&["quickstart.ps1"], &env), "quickstart.ps1");
+    ok(&ws.mailsec_env(&["apply", "--auto-approve"], &env), "apply");
+    ldap.modify(&format!(
+        "dn: cn=nomail,ou=people,{BASE}\nchangetype: add\nobjectClass: inetOrgPerson\ncn: nomail\nsn: Nomail\nuid: nomail\n"
+    ));
+    let target = |filter: &str| {
+        format!("apiVersion: mailsec/v1\ntargets:\n  directory:\n    kind: ldap\n    url: ldap://unused.example\n    base: {BASE}\n{filter}")
+    };
+    ws.write("one/mailsec.yaml", &target(""));
+    ws.write(
+        "two/mailsec.yaml",
+        &target("    filter: \"(objectClass=*)\"\n"),
+    );
+    for dir in ["one", "two"] {
+        let state = format!("{dir}/mailsec.yaml");
+        ok(
+            &ws.mailsec_env(&["--state", &state, "export"], &env),
+            "export",
+        );
+    }
+    let objects = |dir: &str| {
+        let text = ws.read(&format!("{dir}/mailsec.yaml"));
+        text[text.find("mailboxes:").expect("mailboxes exported")..].to_string()
+    };
+    let (one, two) = (objects("one"), objects("two"));
+    assert_eq!(one, two);
+    assert!(one.contains("Name: baptiste"), "{one}");
+    assert!(
+        !one.contains("nomail"),
+        "an entry without mail is no mailbox: {one}"
+    );
+    assert_eq!(
+        one.matches("\n  Name: CravateRouge_SMIME\n").count(),
+        1,
+        "{one}"
+    );
+    let contacts = &one[one.find("mailContacts:").expect("contacts exported")..];
+    assert!(contacts.contains("CravateRouge_SMIME"), "{one}");
+}

@@ -47,27 +47,40 @@ pub async fn read(ldap: &mut Ldap, s: &LdapSettings) -> Result<Snapshot, LdapErr
     let p = Profile::new(s.profile);
     let mut snap = Snapshot::default();
 
-    // The mailboxes and the contacts are searched at the same time, on a second connection
-    // (OpenLDAP keeps one paged search per connection): the server answers both while the
-    // entries already here are turned into objects. Each search's error is reported as if they
-    // had run one after the other (mailboxes first).
-    let (mailboxes, contacts) = tokio::join!(read_mailboxes(ldap, s, &p), async {
-        let mut second = super::connect::connect(s).await?;
-        let read = read_contacts(&mut second, s, &p).await;
-        let _ = second.unbind().await;
-        read
-    });
-    for (m, entry) in mailboxes? {
+    let (mailboxes, contacts) = match one_search_base(s, &p) {
+        // One search brings both (see `one_search_base`): the server reads each entry once.
+        Some(base) => {
+            let both = read_mailboxes(ldap, s, &p, Some(base)).await?;
+            let found = exists(ldap, &s.contacts_base).await?;
+            (both.0, (both.1, found))
+        }
+        // The mailboxes and the contacts are searched at the same time, on a second connection
+        // (OpenLDAP keeps one paged search per connection): the server answers both while the
+        // entries already here are turned into objects. Each search's error is reported as if
+        // they had run one after the other (mailboxes first).
+        None => {
+            let (mailboxes, contacts) = tokio::join!(read_mailboxes(ldap, s, &p, None), async {
+                let mut second = super::connect::connect(s).await?;
+                let read = read_contacts(&mut second, s, &p).await;
+                let _ = second.unbind().await;
+                read
+            });
+            let (mailboxes, _) = mailboxes?;
+            let (contacts, found) = contacts?;
+            let found = if contact_base(s, &p) == s.contacts_base {
+                found
+            } else {
+                exists(ldap, &s.contacts_base).await?
+            };
+            (mailboxes, (contacts, found))
+        }
+    };
+    for (m, entry) in mailboxes {
         snap.entries.insert((ObjectKind::Mailbox, m.guid), entry);
         snap.mailboxes.push(m);
     }
-    let (contacts, found) = contacts?;
-    let contact_base = contact_base(s, &p);
-    snap.contacts_base_exists = if contact_base == s.contacts_base {
-        found
-    } else {
-        exists(ldap, &s.contacts_base).await?
-    };
+    let (contacts, found) = contacts;
+    snap.contacts_base_exists = found;
     for (c, entry) in contacts {
         snap.entries
             .insert((ObjectKind::MailContact, c.guid), entry);
@@ -87,26 +100,72 @@ fn contact_base(s: &LdapSettings, p: &Profile) -> String {
     }
 }
 
-/// Every mailbox under the mailbox bases (each once, when bases overlap), with its entry.
+/// The mailbox base whose one search can also bring every contact, if there is one.
+///
+/// On OpenLDAP both kinds are inetOrgPerson entries, told apart by where they are: a contact is
+/// any entry under the contacts' base, a mailbox any other one with a `mail`. When the contacts'
+/// base lies under a mailbox base, searching that base for `(objectClass=inetOrgPerson)` brings
+/// exactly the entries the two searches bring (the mailbox filter's `(mail=*)` is checked here,
+/// on the values read), but the server reads and sends the contacts once instead of twice. A
+/// configured `filter` applies to mailboxes only and cannot be checked here: then the searches
+/// stay apart.
+fn one_search_base(s: &LdapSettings, p: &Profile) -> Option<usize> {
+    if p.kind != crate::model::LdapProfile::Openldap || s.filter.is_some() {
+        return None;
+    }
+    s.mailbox_bases
+        .iter()
+        .position(|base| under(&s.contacts_base, base))
+}
+
+type Read<T> = Vec<(T, EntryRef)>;
+
+/// Every mailbox under the mailbox bases (each once, when bases overlap), with its entry; with
+/// `with_contacts` (a [`one_search_base`]), that base's search also brings the contacts.
 async fn read_mailboxes(
     ldap: &mut Ldap,
     s: &LdapSettings,
     p: &Profile,
-) -> Result<Vec<(Mailbox, EntryRef)>, LdapError> {
+    with_contacts: Option<usize>,
+) -> Result<(Read<Mailbox>, Read<MailContact>), LdapError> {
     let filter = match &s.filter {
         Some(f) => format!("(&{}{f})", p.mailbox_filter()),
         None => p.mailbox_filter().to_string(),
     };
     let attrs = p.read_attrs(ObjectKind::Mailbox);
+    let mut both = attrs.clone();
+    for a in p.read_attrs(ObjectKind::MailContact) {
+        if !both.contains(&a) {
+            both.push(a);
+        }
+    }
     let bases = Bases::of(s);
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for base in &s.mailbox_bases {
-        Search::new(s, base, &filter, &attrs)
+    let mut contacts = Vec::new();
+    for (i, base) in s.mailbox_bases.iter().enumerate() {
+        let together = with_contacts == Some(i);
+        let search = if together {
+            Search::new(s, base, p.contact_filter(), &both)
+        } else {
+            Search::new(s, base, &filter, &attrs)
+        };
+        search
             .run(ldap, |mut e| {
-                // Contacts live under their own base on OpenLDAP, where both are inetOrgPerson.
-                if bases.in_contacts(&e.dn) || bases.excluded(&e.dn) {
+                if bases.excluded(&e.dn) {
                     return Ok(());
+                }
+                // Contacts live under their own base on OpenLDAP, where both are inetOrgPerson.
+                if bases.in_contacts(&e.dn) {
+                    if together {
+                        let (guid, owned) = guid_of(p, &e)?;
+                        let c = contact(p, &mut e, guid)?;
+                        contacts.push((c, EntryRef { dn: e.dn, owned }));
+                    }
+                    return Ok(());
+                }
+                if together && e.all("mail").is_empty() {
+                    return Ok(()); // the mailbox filter's (mail=*)
                 }
                 let (guid, owned) = guid_of(p, &e)?;
                 if !seen.insert(guid) {
@@ -118,7 +177,7 @@ async fn read_mailboxes(
             })
             .await?;
     }
-    Ok(out)
+    Ok((out, contacts))
 }
 
 /// Every contact, with its entry, and whether the search base exists.
@@ -126,7 +185,7 @@ async fn read_contacts(
     ldap: &mut Ldap,
     s: &LdapSettings,
     p: &Profile,
-) -> Result<(Vec<(MailContact, EntryRef)>, bool), LdapError> {
+) -> Result<(Read<MailContact>, bool), LdapError> {
     let attrs = p.read_attrs(ObjectKind::MailContact);
     let bases = Bases::of(s);
     let mut out = Vec::new();
