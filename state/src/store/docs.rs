@@ -1,6 +1,6 @@
 //! Reading and writing one YAML document with a `certs/` folder beside it (used by the state file and the embedded backends).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{atomic_write, emit, preserve, StoreError};
+use super::{atomic_write, emit, pack, preserve, StoreError};
 use crate::cert::{collect_references, sha256_of_file_name, Cert, CertFormat, CERTS_DIR};
 use crate::model::{DesiredState, API_VERSION};
 
@@ -212,22 +212,49 @@ fn check_version(
     }
 }
 
-/// Load every `certs/<sha256>.<ext>` beside `path`, checking each file's bytes against its name.
+/// Load every `certs/<sha256>.<ext>` beside `path`, and every file in its packs
+/// (`certs/pack-<sha256>.pack`, see [`super::pack`]), checking each file's bytes against its name.
 ///
 /// A state may name 100,000 certificate files: they are read and hashed on every core, each
-/// thread taking a share of the folder; the first problem (in folder order) is the one reported.
+/// thread taking a share of the folder (or of a pack); the first problem (in folder order, packs
+/// first) is the one reported.
 fn preload_certs(path: &Path) -> Result<(), StoreError> {
     let dir = dir_of(path).join(CERTS_DIR);
     let Ok(entries) = fs::read_dir(&dir) else {
         return Ok(());
     };
-    let files: Vec<(String, [u8; 32])> = entries
-        .flatten()
-        .filter_map(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            sha256_of_file_name(&name).map(|sha| (name, sha))
+    let mut files: Vec<(String, [u8; 32])> = Vec::new();
+    let mut packs: Vec<String> = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(sha) = sha256_of_file_name(&name) {
+            files.push((name, sha));
+        } else if pack::is_pack_name(&name) {
+            packs.push(name);
+        }
+    }
+    packs.sort();
+    for name in &packs {
+        let file = dir.join(name);
+        let bytes = fs::read(&file).map_err(|e| StoreError::Read {
+            path: file.clone(),
+            source: e,
+        })?;
+        let held = pack::parse(&bytes).map_err(|e| StoreError::Pack {
+            path: path.to_path_buf(),
+            pack: format!("{CERTS_DIR}/{name}"),
+            message: e.to_string(),
+        })?;
+        crate::parallel::map_chunks(&held, |part| {
+            for (file, bytes) in part {
+                let shown = || format!("{CERTS_DIR}/{name} (its file {file})");
+                check_and_intern(path, bytes.to_vec(), file, shown)?;
+            }
+            Ok(())
         })
-        .collect();
+        .into_iter()
+        .collect::<Result<(), StoreError>>()?;
+    }
     crate::parallel::map_chunks(&files, |part| preload_part(path, &dir, part))
         .into_iter()
         .collect()
@@ -235,23 +262,119 @@ fn preload_certs(path: &Path) -> Result<(), StoreError> {
 
 /// Read, check and intern the certificate files `part` names.
 fn preload_part(path: &Path, dir: &Path, part: &[(String, [u8; 32])]) -> Result<(), StoreError> {
-    for (name, sha) in part {
+    for (name, _) in part {
         let file = dir.join(name);
         let bytes = fs::read(&file).map_err(|e| StoreError::Read {
             path: file.clone(),
             source: e,
         })?;
-        let actual: [u8; 32] = Sha256::digest(&bytes).into();
-        if actual != *sha {
-            return Err(StoreError::CertTampered {
-                path: path.to_path_buf(),
-                file: format!("{CERTS_DIR}/{name}"),
-                actual: hex::encode(actual),
-            });
-        }
-        Cert::from_hashed_bytes(bytes, actual);
+        check_and_intern(path, bytes, name, || format!("{CERTS_DIR}/{name}"))?;
     }
     Ok(())
+}
+
+/// Intern `bytes` if their SHA-256 is the one the certificate file name `name` says; else the
+/// error names the file as `shown` gives it.
+fn check_and_intern(
+    path: &Path,
+    bytes: Vec<u8>,
+    name: &str,
+    shown: impl FnOnce() -> String,
+) -> Result<(), StoreError> {
+    let actual: [u8; 32] = Sha256::digest(&bytes).into();
+    if sha256_of_file_name(name) != Some(actual) {
+        return Err(StoreError::CertTampered {
+            path: path.to_path_buf(),
+            file: shown(),
+            actual: hex::encode(actual),
+        });
+    }
+    Cert::from_hashed_bytes(bytes, actual);
+    Ok(())
+}
+
+/// The packs in `dir` and the certificate files each holds (a pack that cannot be read holds none
+/// here: loading the state reports it).
+fn packs_in(dir: &Path) -> Vec<(String, Vec<String>)> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Vec<String>)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            pack::is_pack_name(&name).then_some(name)
+        })
+        .map(|name| {
+            let held = fs::read(dir.join(&name))
+                .ok()
+                .and_then(|bytes| {
+                    pack::parse(&bytes)
+                        .ok()
+                        .map(|files| files.iter().map(|(f, _)| f.to_string()).collect())
+                })
+                .unwrap_or_default();
+            (name, held)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Write new certificate files into `dir`, durably: as one pack when there are many
+/// ([`pack::PACK_MIN`]), else as loose files.
+fn write_cert_files(dir: &Path, files: &[(String, &[u8])]) -> std::io::Result<()> {
+    if files.len() >= pack::PACK_MIN {
+        let (name, bytes) = pack::encode(files);
+        super::atomic::write_batch(dir, &[(name, &bytes)])
+    } else {
+        super::atomic::write_batch(dir, files)
+    }
+}
+
+/// Remove the certificate files in `dir` that `referenced` does not name: loose files, and packs
+/// that hold none of them. A pack of which fewer than half are still named is written again with
+/// only those (durably, before the old one is removed). Nothing here can lose a file that is named.
+fn collect_garbage_in(dir: &Path, referenced: &BTreeSet<String>) {
+    let mut loose: HashSet<String> = HashSet::new();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if sha256_of_file_name(&name).is_none() {
+                continue;
+            }
+            if referenced.contains(&name) {
+                loose.insert(name);
+            } else {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+    for (name, held) in packs_in(dir) {
+        let named = held.iter().filter(|f| referenced.contains(*f)).count();
+        if named * 2 >= held.len() && named > 0 {
+            continue;
+        }
+        let pack_path = dir.join(&name);
+        if named > 0 {
+            // Keep what is still named and not already loose, then drop the old pack.
+            let Ok(bytes) = fs::read(&pack_path) else {
+                continue;
+            };
+            let Ok(files) = pack::parse(&bytes) else {
+                continue;
+            };
+            let keep: Vec<(String, &[u8])> = files
+                .into_iter()
+                .filter(|(f, _)| referenced.contains(*f) && !loose.contains(*f))
+                .map(|(f, b)| (f.to_string(), b))
+                .collect();
+            if write_cert_files(dir, &keep).is_err() {
+                continue;
+            }
+        }
+        let _ = fs::remove_file(pack_path);
+    }
 }
 
 /// Write `value` to `path`: certificate files first, then the YAML atomically, keeping the
@@ -290,12 +413,21 @@ pub fn write_doc<T: Serialize>(
     let certs_dir = dir_of(path).join(CERTS_DIR);
     // The files already there, listed once (not one lookup per referenced file). A folder that
     // cannot be listed counts as empty: writing into it then says what is wrong.
-    let present: HashSet<std::ffi::OsString> = fs::read_dir(&certs_dir)
-        .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+    // Files held by a pack are there too.
+    let mut present: HashSet<String> = fs::read_dir(&certs_dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
+    if present.iter().any(|name| pack::is_pack_name(name)) {
+        present.extend(packs_in(&certs_dir).into_iter().flat_map(|(_, held)| held));
+    }
     let mut missing: Vec<(String, Cert)> = Vec::new();
     for file in &referenced {
-        if present.contains(std::ffi::OsStr::new(file)) {
+        if present.contains(file) {
             continue;
         }
         let cert = crate::cert::CertRef {
@@ -316,7 +448,7 @@ pub fn write_doc<T: Serialize>(
         .map(|(f, c)| (f.clone(), c.bytes()))
         .collect();
     // The certificate files are durable before the document that names them is renamed in.
-    super::atomic::write_batch(&certs_dir, &batch).map_err(|e| StoreError::Write {
+    write_cert_files(&certs_dir, &batch).map_err(|e| StoreError::Write {
         path: certs_dir.clone(),
         source: e,
     })?;
@@ -325,14 +457,7 @@ pub fn write_doc<T: Serialize>(
         source: e,
     })?;
     if collect_garbage {
-        if let Ok(entries) = fs::read_dir(&certs_dir) {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if sha256_of_file_name(&name).is_some() && !referenced.contains(&name) {
-                    let _ = fs::remove_file(entry.path());
-                }
-            }
-        }
+        collect_garbage_in(&certs_dir, &referenced);
     }
     Ok(())
 }
@@ -495,5 +620,126 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(doc.value, DesiredState::default());
+    }
+
+    /// A state whose `n` mailboxes each publish one certificate of their own.
+    fn many_certificates(n: usize, tag: &str) -> DesiredState {
+        use crate::model::Mailbox;
+        DesiredState {
+            mailboxes: (0..n)
+                .map(|i| Mailbox {
+                    guid: uuid::Uuid::from_u128(i as u128 + 1),
+                    name: format!("m{i}"),
+                    user_certificate: Some(vec![Cert::from_bytes(
+                        format!("\x00{tag} certificate {i}").into_bytes(),
+                    )]),
+                    ..Mailbox::default()
+                })
+                .collect(),
+            ..DesiredState::default()
+        }
+    }
+
+    /// The names in `certs/`: (packs, loose files).
+    fn certs_folder(dir: &Path) -> (Vec<String>, Vec<String>) {
+        let mut names: Vec<String> = fs::read_dir(dir.join(CERTS_DIR))
+            .map(|e| {
+                e.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names.into_iter().partition(|n| pack::is_pack_name(n))
+    }
+
+    #[test]
+    fn a_large_save_writes_one_pack_that_loads_back_exactly() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("mailsec.yaml");
+        let state = many_certificates(pack::PACK_MIN, "packed");
+        crate::store::Store::new(&path).save(&state, None).unwrap();
+        let (packs, loose) = certs_folder(d.path());
+        assert_eq!((packs.len(), loose.len()), (1, 0), "{packs:?} {loose:?}");
+        let loaded = read_state_doc(&path).unwrap().unwrap();
+        assert_eq!(loaded.value, state);
+        for (m, want) in loaded.value.mailboxes.iter().zip(&state.mailboxes) {
+            let (got, want) = (m.user_certificate.as_ref(), want.user_certificate.as_ref());
+            assert_eq!(got.unwrap()[0].bytes(), want.unwrap()[0].bytes());
+        }
+        // Saving again adds nothing: the pack's files count as there.
+        crate::store::Store::new(&path)
+            .save(&state, Some(&loaded.text))
+            .unwrap();
+        assert_eq!(certs_folder(d.path()), (packs, loose));
+        // A small save writes loose files.
+        let small = many_certificates(3, "loose");
+        let d2 = tempfile::tempdir().unwrap();
+        crate::store::Store::new(d2.path().join("mailsec.yaml"))
+            .save(&small, None)
+            .unwrap();
+        assert_eq!(certs_folder(d2.path()).1.len(), 3);
+    }
+
+    #[test]
+    fn a_damaged_pack_is_refused_and_named() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("mailsec.yaml");
+        crate::store::Store::new(&path)
+            .save(&many_certificates(pack::PACK_MIN, "damaged"), None)
+            .unwrap();
+        let pack_name = certs_folder(d.path()).0.remove(0);
+        let pack_path = d.path().join(CERTS_DIR).join(&pack_name);
+        let good = fs::read(&pack_path).unwrap();
+        // A file's bytes edited: that file is named, in its pack.
+        let mut edited = good.clone();
+        let last = edited.len() - 1;
+        edited[last] ^= 1;
+        fs::write(&pack_path, &edited).unwrap();
+        let e = read_state_doc(&path).unwrap_err();
+        assert!(matches!(e, StoreError::CertTampered { .. }), "{e}");
+        let text = e.to_string();
+        assert!(
+            text.contains(&pack_name) && text.contains("its file "),
+            "{text}"
+        );
+        // A cut pack: what is wrong with it.
+        fs::write(&pack_path, &good[..good.len() - 10]).unwrap();
+        let e = read_state_doc(&path).unwrap_err();
+        assert!(matches!(e, StoreError::Pack { .. }), "{e}");
+        assert!(e.to_string().contains("index lists"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            read_doc::<DesiredState>(&path, Some(API_VERSION))
+                .unwrap_err()
+                .to_string()
+        );
+    }
+
+    #[test]
+    fn garbage_collection_keeps_every_named_file_and_drops_dead_packs() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("mailsec.yaml");
+        let store = crate::store::Store::new(&path);
+        let all = many_certificates(pack::PACK_MIN, "gc");
+        store.save(&all, None).unwrap();
+        // Most still named: the pack stays as it is.
+        let mut most = all.clone();
+        most.mailboxes.truncate(pack::PACK_MIN * 3 / 4);
+        store.save(&most, None).unwrap();
+        let (packs, loose) = certs_folder(d.path());
+        assert_eq!((packs.len(), loose.len()), (1, 0));
+        assert_eq!(read_state_doc(&path).unwrap().unwrap().value, most);
+        // Few still named, and one new: those few come out of the pack, which goes.
+        let mut few = all.clone();
+        few.mailboxes.truncate(10);
+        few.mailboxes[0].user_certificate = Some(vec![Cert::from_bytes(b"\x00gc new".to_vec())]);
+        store.save(&few, None).unwrap();
+        let (packs, loose) = certs_folder(d.path());
+        assert_eq!((packs.len(), loose.len()), (0, 10), "{packs:?}");
+        assert_eq!(read_state_doc(&path).unwrap().unwrap().value, few);
+        // None named: nothing left.
+        store.save(&DesiredState::default(), None).unwrap();
+        assert_eq!(certs_folder(d.path()), (vec![], vec![]));
     }
 }

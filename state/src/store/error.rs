@@ -35,6 +35,12 @@ pub enum StoreError {
         file: String,
         actual: String,
     },
+    #[error("{}: certificate pack {pack} is damaged: {message}. Restore it from git, or set its certificates again.", .path.display())]
+    Pack {
+        path: PathBuf,
+        pack: String,
+        message: String,
+    },
     #[error("{}: cannot save: {message}", .path.display())]
     Encode { path: PathBuf, message: String },
 }

@@ -6,6 +6,7 @@ mod emit;
 mod error;
 mod hint;
 mod lock;
+mod pack;
 pub mod preserve;
 
 pub use atomic::atomic_write;
