@@ -57,7 +57,13 @@ pub(crate) fn read_state_doc(path: &Path) -> Result<Option<Doc<DesiredState>>, S
     }
     let (preloaded, (parsed, placeholders)) = std::thread::scope(|scope| {
         let loading = scope.spawn(|| preload_certs(path));
-        let parsed = crate::cert::deferred(|| serde_norway::from_str::<DesiredState>(&text).ok());
+        // The fast reader first; when it gives up, serde_norway (each counts its own placeholders).
+        let parsed = match crate::cert::deferred(|| super::fast_read::from_str(&text)) {
+            (Some(value), made) => (Some(value), made),
+            (None, _) => {
+                crate::cert::deferred(|| serde_norway::from_str::<DesiredState>(&text).ok())
+            }
+        };
         let preloaded = loading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -120,6 +126,9 @@ fn parse_doc<T: DeserializeOwned>(
     // the careful way below, so every error is the one it always was.
     if let Some(expected) = version {
         if starts_with_version(&text, expected) {
+            if let Some(value) = super::fast_read::from_str(&text) {
+                return Ok(Doc { value, text });
+            }
             if let Ok(value) = serde_norway::from_str(&text) {
                 return Ok(Doc { value, text });
             }

@@ -4,6 +4,7 @@ mod atomic;
 mod docs;
 mod emit;
 mod error;
+mod fast_read;
 mod hint;
 mod lock;
 mod pack;
