@@ -344,7 +344,14 @@ fn write_cert_files(dir: &Path, files: &[(String, &[u8])]) -> std::io::Result<()
 /// Remove the certificate files in `dir` that `referenced` does not name: loose files, and packs
 /// that hold none of them. A pack of which fewer than half are still named is written again with
 /// only those (durably, before the old one is removed). Nothing here can lose a file that is named.
-fn collect_garbage_in(dir: &Path, referenced: &BTreeSet<String>) {
+///
+/// `packs` are the packs that were there before this save ([`packs_in`]): a pack the save wrote
+/// holds only named files, so it is never garbage.
+fn collect_garbage_in(
+    dir: &Path,
+    referenced: &BTreeSet<String>,
+    packs: Vec<(String, Vec<String>)>,
+) {
     let mut loose: HashSet<String> = HashSet::new();
     if let Ok(entries) = fs::read_dir(dir) {
         for entry in entries.flatten() {
@@ -359,7 +366,7 @@ fn collect_garbage_in(dir: &Path, referenced: &BTreeSet<String>) {
             }
         }
     }
-    for (name, held) in packs_in(dir) {
+    for (name, held) in packs {
         let named = held.iter().filter(|f| referenced.contains(*f)).count();
         if named * 2 >= held.len() && named > 0 {
             continue;
@@ -431,9 +438,13 @@ pub fn write_doc<T: Serialize>(
                 .collect()
         })
         .unwrap_or_default();
-    if present.iter().any(|name| pack::is_pack_name(name)) {
-        present.extend(packs_in(&certs_dir).into_iter().flat_map(|(_, held)| held));
-    }
+    // Each pack is read once per save: for what it holds here, and for garbage collection below.
+    let packs = if present.iter().any(|name| pack::is_pack_name(name)) {
+        packs_in(&certs_dir)
+    } else {
+        Vec::new()
+    };
+    present.extend(packs.iter().flat_map(|(_, held)| held.iter().cloned()));
     let mut missing: Vec<(String, Cert)> = Vec::new();
     for file in &referenced {
         if present.contains(file) {
@@ -466,7 +477,7 @@ pub fn write_doc<T: Serialize>(
         source: e,
     })?;
     if collect_garbage {
-        collect_garbage_in(&certs_dir, &referenced);
+        collect_garbage_in(&certs_dir, &referenced, packs);
     }
     Ok(())
 }
