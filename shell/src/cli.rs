@@ -292,7 +292,10 @@ pub fn main() -> i32 {
     }
     let store = Store::new(&cli.state);
     match (&cli.sub, &cli.command, &cli.script) {
-        (Some(sub), _, _) => dispatch(&store, sub, cli.output),
+        (Some(sub), _, _) => {
+            crate::teardown::set_one_shot();
+            dispatch(&store, sub, cli.output)
+        }
         (None, Some(text), _) => session::run_with(
             &store,
             &Script {

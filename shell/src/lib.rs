@@ -11,3 +11,4 @@ pub mod format;
 pub mod repl;
 pub mod session;
 pub mod syntax;
+pub mod teardown;

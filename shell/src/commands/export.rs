@@ -52,5 +52,6 @@ pub fn run(store: &Store, force: bool) -> i32 {
         },
         store.path().display()
     );
+    crate::teardown::release((exported, opened));
     0
 }

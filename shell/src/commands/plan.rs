@@ -114,12 +114,7 @@ pub fn run(store: &Store, args: &PlanArgs) -> i32 {
     if args.refresh_only {
         return refresh_only(store, args);
     }
-    let Planned {
-        plan: p,
-        warnings,
-        notes,
-        opened,
-    } = match compute(
+    let planned = match compute(
         store,
         args.at,
         PlanOptions { prune: args.prune },
@@ -128,6 +123,19 @@ pub fn run(store: &Store, args: &PlanArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let code = report(&planned, args);
+    crate::teardown::release(planned);
+    code
+}
+
+/// Print, check and save the plan as `args` ask; returns the exit code.
+fn report(planned: &Planned, args: &PlanArgs) -> i32 {
+    let Planned {
+        plan: p,
+        warnings,
+        notes,
+        opened,
+    } = planned;
     if args.json {
         let doc = serde_json::json!({ "targets": opened.targets, "changes": p.changes, "summary": p.summary, "warnings": warnings, "notes": notes });
         match serde_json::to_string_pretty(&doc) {
@@ -138,9 +146,9 @@ pub fn run(store: &Store, args: &PlanArgs) -> i32 {
             }
         }
     } else {
-        print!("{}", render_plan(&p));
-        print_notes(&notes);
-        print_warnings(&warnings);
+        print!("{}", render_plan(p));
+        print_notes(notes);
+        print_warnings(warnings);
     }
     if args.strict && !warnings.is_empty() {
         eprintln!(
