@@ -6,6 +6,7 @@
 //! and holds its bytes once.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use sha2::{Digest, Sha256};
@@ -15,7 +16,9 @@ use super::{CertFormat, CertInfo, CertRef};
 /// One distinct certificate value and what has been derived from it so far.
 pub(crate) struct Entry {
     pub(crate) sha256: [u8; 32],
-    pub(crate) bytes: Arc<[u8]>,
+    /// The bytes as they were handed over: kept as given, not copied into a new block (a bulk
+    /// read interns 100,000 of them).
+    pub(crate) bytes: Vec<u8>,
     format: OnceLock<CertFormat>,
     certificates: OnceLock<Vec<CertInfo>>,
     reference: OnceLock<CertRef>,
@@ -46,11 +49,34 @@ impl Entry {
     }
 }
 
-type Table = Mutex<HashMap<[u8; 32], Arc<Entry>>>;
+/// The table's key is a SHA-256, already uniformly spread: its first eight bytes are the hash,
+/// where SipHash would hash all 32 again on every lookup.
+#[derive(Default)]
+struct DigestHasher(u64);
 
-fn table() -> &'static Table {
-    static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| Mutex::new(HashMap::new()))
+impl Hasher for DigestHasher {
+    // A `[u8; 32]` hashes as its length, then one `write` of its bytes.
+    fn write(&mut self, bytes: &[u8]) {
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        self.0 = self.0.rotate_left(17) ^ u64::from_le_bytes(word);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Shard = Mutex<HashMap<[u8; 32], Arc<Entry>, BuildHasherDefault<DigestHasher>>>;
+
+/// The table in 16 shards by the digest's first byte: the load and the backend read intern
+/// 100,000 values each at the same time, and one lock for all would have them wait on each other.
+const SHARDS: usize = 16;
+
+fn shard(sha256: &[u8; 32]) -> &'static Shard {
+    static TABLE: OnceLock<[Shard; SHARDS]> = OnceLock::new();
+    let table = TABLE.get_or_init(|| std::array::from_fn(|_| Mutex::default()));
+    &table[usize::from(sha256[0]) % SHARDS]
 }
 
 /// The entry for `bytes`: the one already in the table when these bytes were seen before,
@@ -65,12 +91,14 @@ pub(crate) fn intern(bytes: Vec<u8>) -> Arc<Entry> {
 pub(crate) fn intern_hashed(bytes: Vec<u8>, sha256: [u8; 32]) -> Arc<Entry> {
     // The table is a plain map that no panic can leave half-updated, so a poisoned lock is
     // still safe to use.
-    let mut t = table().lock().unwrap_or_else(PoisonError::into_inner);
+    let mut t = shard(&sha256)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
     t.entry(sha256)
         .or_insert_with(|| {
             Arc::new(Entry {
                 sha256,
-                bytes: bytes.into(),
+                bytes,
                 format: OnceLock::new(),
                 certificates: OnceLock::new(),
                 reference: OnceLock::new(),
@@ -85,7 +113,7 @@ pub(crate) fn intern_hashed(bytes: Vec<u8>, sha256: [u8; 32]) -> Arc<Entry> {
 pub(crate) fn placeholder(sha256: [u8; 32]) -> Arc<Entry> {
     Arc::new(Entry {
         sha256,
-        bytes: Arc::from(&[][..]),
+        bytes: Vec::new(),
         format: OnceLock::new(),
         certificates: OnceLock::new(),
         reference: OnceLock::new(),
@@ -93,7 +121,7 @@ pub(crate) fn placeholder(sha256: [u8; 32]) -> Arc<Entry> {
 }
 
 pub(crate) fn lookup(sha256: &[u8; 32]) -> Option<Arc<Entry>> {
-    table()
+    shard(sha256)
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .get(sha256)

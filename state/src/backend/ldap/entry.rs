@@ -26,8 +26,21 @@ pub enum EntryError {
 
 /// The base name of an attribute description, lowercased: `userCertificate;binary` → `usercertificate`.
 fn base_name(desc: &[u8]) -> String {
+    String::from_utf8_lossy(base_of(desc)).to_ascii_lowercase()
+}
+
+/// An attribute description without its options: `userCertificate;binary` → `userCertificate`.
+fn base_of(desc: &[u8]) -> &[u8] {
     let end = desc.iter().position(|&b| b == b';').unwrap_or(desc.len());
-    String::from_utf8_lossy(&desc[..end]).to_ascii_lowercase()
+    &desc[..end]
+}
+
+/// Is `stored` (a [`base_name`]) the base name of `attr`? Compared in place: a bulk read looks up
+/// a dozen attributes in each of 100,000 entries.
+fn names(stored: &str, attr: &str) -> bool {
+    stored
+        .as_bytes()
+        .eq_ignore_ascii_case(base_of(attr.as_bytes()))
 }
 
 fn primitive(t: StructureTag, what: &'static str) -> Result<Vec<u8>, EntryError> {
@@ -89,20 +102,18 @@ impl Entry {
 
     /// Every value of `attr` (any options, any case).
     pub fn all(&self, attr: &str) -> &[Vec<u8>] {
-        let name = base_name(attr.as_bytes());
         self.attrs
             .iter()
-            .find(|(n, _)| *n == name)
+            .find(|(n, _)| names(n, attr))
             .map(|(_, v)| v.as_slice())
             .unwrap_or(&[])
     }
 
     /// The values of `attr`, moved out of the entry (later calls for it see none).
     pub fn take(&mut self, attr: &str) -> Vec<Vec<u8>> {
-        let name = base_name(attr.as_bytes());
         self.attrs
             .iter_mut()
-            .find(|(n, _)| *n == name)
+            .find(|(n, _)| names(n, attr))
             .map(|(_, v)| std::mem::take(v))
             .unwrap_or_default()
     }
