@@ -69,14 +69,16 @@ impl Hasher for DigestHasher {
 
 type Shard = Mutex<HashMap<[u8; 32], Arc<Entry>, BuildHasherDefault<DigestHasher>>>;
 
-/// The table in 16 shards by the digest's first byte: the load and the backend read intern
+/// The table in 16 shards by the digest's last byte: the load and the backend read intern
 /// 100,000 values each at the same time, and one lock for all would have them wait on each other.
+/// (Not by a byte the hash is made of: all keys of a shard would then share those hash bits, and
+/// crowd into a sixteenth of its buckets.)
 const SHARDS: usize = 16;
 
 fn shard(sha256: &[u8; 32]) -> &'static Shard {
     static TABLE: OnceLock<[Shard; SHARDS]> = OnceLock::new();
     let table = TABLE.get_or_init(|| std::array::from_fn(|_| Mutex::default()));
-    &table[usize::from(sha256[0]) % SHARDS]
+    &table[usize::from(sha256[31]) % SHARDS]
 }
 
 /// The entry for `bytes`: the one already in the table when these bytes were seen before,
